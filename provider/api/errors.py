@@ -1,0 +1,104 @@
+"""Errors of the API client. Nothing here ever holds a token or a password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ConfigurationError(Exception):
+    """The client cannot be set up: an unknown region, a bad URL, missing credentials."""
+
+
+class MissingCredentialsError(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no IONOS credentials: set an API token with `pulumi config set --secret ionos:token <token>` "
+            "or the IONOS_TOKEN environment variable (IONOS_USERNAME and IONOS_PASSWORD are the fallback)"
+        )
+
+
+@dataclass(frozen=True)
+class ErrorMessage:
+    error_code: str
+    message: str
+
+
+_SUMMARIES = {
+    400: "the API rejected the request as malformed",
+    401: "the API token is missing, invalid or expired",
+    403: "the credentials are not allowed to do this (check the user's DBaaS privileges and contract)",
+    404: "not found",
+    405: "the API does not allow this method here",
+    409: "the cluster is busy with another change; wait until it is AVAILABLE",
+    415: "the API expected a JSON body",
+    422: "the API rejected the values",
+    429: "the API rate limit was hit and the retries ran out",
+}
+
+
+def summarize(status: int | None) -> str:
+    if status is None:
+        return "the API could not be reached"
+    if status in _SUMMARIES:
+        return _SUMMARIES[status]
+    if status >= 500:
+        return "the API had a server error"
+    return f"unexpected HTTP status {status}"
+
+
+class ApiError(Exception):
+    """A failed call to the v2 API, with what the API said about it.
+
+    `http_status` is None when no HTTP response arrived (connection refused, dropped, timed out).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        http_status: int | None,
+        messages: tuple[ErrorMessage, ...] = (),
+        detail: str = "",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.http_status = http_status
+        self.messages = messages
+        self.detail = detail
+        self.summary = summarize(http_status)
+        super().__init__(self._render())
+
+    @property
+    def error_codes(self) -> tuple[str, ...]:
+        return tuple(m.error_code for m in self.messages if m.error_code)
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.http_status == 404
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.http_status == 409
+
+    def _render(self) -> str:
+        status = f"HTTP {self.http_status}" if self.http_status is not None else "no response"
+        text = f"{self.method} {self.path} failed: {status} ({self.summary})"
+        said = "; ".join(
+            f"[{m.error_code}] {m.message}" if m.error_code else m.message for m in self.messages
+        )
+        if said:
+            text += f": {said}"
+        if self.detail:
+            text += f" ({self.detail})"
+        return text
+
+
+class ResponseFormatError(ApiError):
+    """The API answered, but not with the JSON the v2 API defines (a proxy's HTML page, a cut body...)."""
+
+
+class TransportError(ApiError):
+    """No usable HTTP response: connection refused or dropped, or a timeout, after the retries."""
+
+    def __init__(self, method: str, path: str, detail: str) -> None:
+        super().__init__(method, path, None, (), detail)

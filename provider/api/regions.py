@@ -1,0 +1,63 @@
+"""Regional endpoints of the v2 API: `https://postgresql.<region>.ionos.com`, no path prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import ConfigurationError
+
+REGIONS: Mapping[str, str] = {
+    "de-txl": "Germany, Berlin",
+    "de-fra": "Germany, Frankfurt",
+    "fr-par": "France, Paris",
+    "es-vit": "Spain, Logroño",
+    "gb-lhr": "United Kingdom, London",
+    "gb-bhx": "United Kingdom, Worcester",
+    "us-las": "United States, Las Vegas",
+    "us-mci": "United States, Lenexa",
+    "us-ewr": "United States, Newark",
+}
+
+# Location names other IONOS tools use for the same endpoints (`de/fra/2` is served by de-fra).
+_ALIASES: Mapping[str, str] = {"de-fra-2": "de-fra"}
+
+REGION_PLACEHOLDER = "{region}"
+
+
+def normalize_region(location: str) -> str:
+    """`de/fra`, `de-fra`, ` DE/FRA ` and `de/fra/2` all name the region `de-fra`."""
+    key = location.strip().lower().replace("/", "-").replace("_", "-")
+    key = _ALIASES.get(key, key)
+    if key not in REGIONS:
+        known = ", ".join(REGIONS)
+        raise ConfigurationError(
+            f"location {location!r} is not an IONOS PostgreSQL region; use one of {known}"
+        )
+    return key
+
+
+def is_region(location: str) -> bool:
+    try:
+        normalize_region(location)
+    except ConfigurationError:
+        return False
+    return True
+
+
+def regional_url(region: str) -> str:
+    return f"https://postgresql.{normalize_region(region)}.ionos.com"
+
+
+def resolve_base_url(location: str, api_url: str | None = None) -> str:
+    """The base URL for a location: an explicit or configured override wins over the regional URL.
+
+    An override may contain `{region}`, which is replaced by the region id; this is how one local
+    emulator serves every region (`http://127.0.0.1:8080/{region}`).
+    """
+    region = normalize_region(location)
+    if api_url:
+        override = api_url.strip().rstrip("/")
+        if not override.startswith(("http://", "https://")):
+            raise ConfigurationError(f"API URL {api_url!r} must start with http:// or https://")
+        return override.replace(REGION_PLACEHOLDER, region)
+    return regional_url(region)

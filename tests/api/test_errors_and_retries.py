@@ -1,0 +1,250 @@
+"""Errors are honest and retries are calm: each error class, Retry-After, and POST never blindly retried."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from emulator.testing import RunningEmulator
+from provider.api import (
+    ApiError,
+    PostgresClient,
+    ResponseFormatError,
+    RetryPolicy,
+    Timeouts,
+    TransportError,
+)
+from provider.api import models as m
+from tests.payloads import cluster_properties
+
+
+def properties(**overrides: object) -> m.ClusterCreateProperties:
+    return m.ClusterCreateProperties.model_validate(cluster_properties(**overrides))
+
+
+def attempts(emulator: RunningEmulator, method: str, path: str) -> int:
+    return sum(1 for r in emulator.admin.requests() if r["method"] == method and r["path"] == path)
+
+
+def test_429_is_retried_honouring_retry_after(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    emulator.admin.add_fault("status", status=429, retryAfter=3, times=2, path="^/versions$")
+    assert len(client.list_versions()) == 6
+    assert attempts(emulator, "GET", "/versions") == 3
+    assert sleeps == [3, 3]
+
+
+def test_retry_after_is_capped(emulator: RunningEmulator, sleeps: list[float]) -> None:
+    client = PostgresClient(
+        "de-fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        sleeper=sleeps.append,
+        retry=RetryPolicy(max_retry_after=10),
+    )
+    emulator.admin.add_fault("status", status=429, retryAfter=3600, times=1)
+    client.list_versions()
+    assert sleeps == [10]
+
+
+def test_503_without_retry_after_backs_off_exponentially(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    emulator.admin.add_fault("status", status=503, times=3, path="^/versions$")
+    client.list_versions()
+    assert attempts(emulator, "GET", "/versions") == 4
+    assert len(sleeps) == 3
+    # backoff_factor 0.5: 0.5, 1, 2 seconds plus at most 0.25 s of jitter
+    for slept, base in zip(sleeps, [0.5, 1.0, 2.0], strict=True):
+        assert base <= slept <= base + 0.25
+
+
+def test_429_that_never_ends_gives_an_error_after_the_retries(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    emulator.admin.add_fault("status", status=429, retryAfter=1, times=None)
+    with pytest.raises(ApiError) as caught:
+        client.list_versions()
+    assert caught.value.http_status == 429
+    assert "rate limit" in str(caught.value)
+    assert attempts(emulator, "GET", "/versions") == 6
+    assert len(sleeps) == 5
+
+
+def test_post_is_not_retried_on_500(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.add_fault("status", status=500, method="POST", times=1)
+    with pytest.raises(ApiError) as caught:
+        client.create_cluster(properties())
+    assert caught.value.http_status == 500
+    assert attempts(emulator, "POST", "/clusters") == 1
+
+
+def test_post_is_not_retried_on_503(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.add_fault("status", status=503, method="POST", times=1)
+    with pytest.raises(ApiError):
+        client.create_cluster(properties())
+    assert attempts(emulator, "POST", "/clusters") == 1
+
+
+def test_post_is_retried_on_429(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    emulator.admin.add_fault("status", status=429, retryAfter=2, method="POST", times=1)
+    created = client.create_cluster(properties())
+    assert created.state == "PROVISIONING"
+    assert attempts(emulator, "POST", "/clusters") == 2
+    assert sleeps == [2]
+    assert len(client.list_clusters()) == 1
+
+
+def test_a_dropped_connection_is_retried_on_get(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.add_fault("drop", method="GET", times=1, path="^/versions$")
+    assert len(client.list_versions()) == 6
+    assert attempts(emulator, "GET", "/versions") == 2
+
+
+def test_a_post_whose_response_was_lost_raises_a_transport_error(
+    client: PostgresClient, emulator: RunningEmulator
+) -> None:
+    emulator.admin.add_fault("lose_response", method="POST", times=1)
+    with pytest.raises(TransportError) as caught:
+        client.create_cluster(properties())
+    assert caught.value.http_status is None
+    assert attempts(emulator, "POST", "/clusters") == 1
+    assert len(client.list_clusters()) == 1  # it was created: the provider must look it up by name
+
+
+def test_a_slow_response_times_out_and_get_is_retried(emulator: RunningEmulator, sleeps: list[float]) -> None:
+    client = PostgresClient(
+        "de-fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        sleeper=sleeps.append,
+        timeouts=Timeouts(connect=1, read=0.3),
+    )
+    emulator.admin.add_fault("delay", seconds=1.0, method="GET", times=1, path="^/versions$")
+    assert len(client.list_versions()) == 6
+    assert attempts(emulator, "GET", "/versions") == 2
+
+
+def test_a_slow_post_is_a_transport_error_not_a_retry(emulator: RunningEmulator) -> None:
+    client = PostgresClient(
+        "de-fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        timeouts=Timeouts(connect=1, read=0.3),
+    )
+    emulator.admin.add_fault("delay", seconds=1.0, method="POST", times=1)
+    with pytest.raises(TransportError, match="timed out"):
+        client.create_cluster(properties())
+    assert attempts(emulator, "POST", "/clusters") == 1
+
+
+def test_connection_refused_is_a_transport_error(sleeps: list[float]) -> None:
+    client = PostgresClient(
+        "de-fra",
+        api_url="http://127.0.0.1:9/{region}",
+        token="t",
+        env={},
+        sleeper=sleeps.append,
+        retry=RetryPolicy(retries=2),
+    )
+    with pytest.raises(TransportError) as caught:
+        client.list_versions()
+    assert "GET /versions failed: no response" in str(caught.value)
+    assert len(sleeps) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "summary"),
+    [
+        (400, "malformed"),
+        (401, "token"),
+        (403, "not allowed"),
+        (404, "not found"),
+        (409, "busy"),
+        (422, "rejected the values"),
+        (500, "server error"),
+    ],
+)
+def test_each_error_class_has_a_summary(
+    client: PostgresClient, emulator: RunningEmulator, status: int, summary: str
+) -> None:
+    emulator.admin.add_fault("status", status=status, message="told so", times=1, path="^/versions$")
+    with pytest.raises(ApiError) as caught:
+        client.list_versions()
+    error = caught.value
+    assert error.http_status == status
+    assert error.method == "GET"
+    assert error.path == "/versions"
+    assert summary in error.summary
+    assert error.messages[0].message == "told so"
+    assert error.error_codes and error.error_codes[0].startswith("paas-")
+
+
+def test_real_422_names_the_field(client: PostgresClient) -> None:
+    with pytest.raises(ApiError) as caught:
+        client.create_cluster(properties(version="12"))
+    assert caught.value.http_status == 422
+    assert "properties.version" in str(caught.value)
+
+
+def test_real_409_while_the_cluster_is_busy(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.set_pace(create="manual")
+    wanted = properties()
+    created = client.create_cluster(wanted)
+    data = wanted.model_dump(by_alias=True, mode="json", exclude_none=True)
+    with pytest.raises(ApiError) as caught:
+        client.ensure_cluster(created.id, m.ClusterProperties.model_validate(data))
+    assert caught.value.is_conflict
+    assert "PROVISIONING" in str(caught.value)
+
+
+def test_html_from_a_proxy_is_a_clear_error(client: PostgresClient, emulator: RunningEmulator) -> None:
+    page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    emulator.admin.add_fault("raw", status=502, body=page, times=None, path="^/versions$")
+    with pytest.raises(ApiError) as caught:
+        client.list_versions()
+    assert caught.value.http_status == 502
+    assert "expected JSON but got text/html" in str(caught.value)
+    assert "502 Bad Gateway" in str(caught.value)
+
+
+def test_invalid_json_with_200_is_a_format_error(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.add_fault("raw", status=200, body='{"items": [', contentType="application/json", times=1)
+    with pytest.raises(ResponseFormatError, match="expected JSON"):
+        client.list_versions()
+
+
+def test_a_response_missing_fields_is_a_format_error(
+    client: PostgresClient, emulator: RunningEmulator
+) -> None:
+    created = client.create_cluster(properties())
+    emulator.admin.add_fault(
+        "raw", status=200, body='{"type": "cluster"}', contentType="application/json", times=1, method="GET"
+    )
+    with pytest.raises(ResponseFormatError) as caught:
+        client.get_cluster(created.id)
+    assert "does not match the v2 API" in str(caught.value)
+    assert "id" in str(caught.value)
+
+
+def test_request_building_is_strict_before_anything_is_sent(
+    client: PostgresClient, emulator: RunningEmulator
+) -> None:
+    with pytest.raises(ValueError, match="ram"):
+        m.ClusterCreateProperties.model_validate(
+            cluster_properties(instances={"count": 1, "ram": 2, "cores": 1, "storageSize": 10})
+        )
+    assert emulator.admin.requests() == []
+
+
+def test_requests_library_errors_never_escape(client: PostgresClient, emulator: RunningEmulator) -> None:
+    emulator.admin.add_fault("drop", times=None)
+    with pytest.raises(ApiError) as caught:
+        client.list_versions()
+    assert not isinstance(caught.value, requests.RequestException)

@@ -1,0 +1,50 @@
+"""Valid request bodies to start tests from, in the API's wire format."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+DATACENTER_ID = "5a029f4a-72e5-11ec-90d6-0242ac120003"
+PASSWORD = "P@ssw0rd123"
+
+
+def cluster_properties(**overrides: Any) -> dict[str, Any]:
+    """A valid `ClusterCreateProperties`; `overrides` replace top-level keys."""
+    properties: dict[str, Any] = {
+        "name": "cms-prod",
+        "description": "Production PostgreSQL cluster",
+        "version": "16",
+        "instances": {"count": 1, "ram": 4, "cores": 4, "storageSize": 10},
+        "connection": {
+            "datacenterId": DATACENTER_ID,
+            "lanId": "2",
+            "primaryInstanceAddress": "192.168.2.101/24",
+        },
+        "maintenanceWindow": {"time": "16:30:59", "dayOfTheWeek": "Sunday"},
+        "replicationMode": "ASYNCHRONOUS",
+        "credentials": {"username": "my_dbuser", "password": PASSWORD, "database": "my_database"},
+        "connectionPooler": "DISABLED",
+        "logsEnabled": False,
+        "metricsEnabled": False,
+        "backup": {"location": "eu-central-3", "retentionDays": 90},
+    }
+    properties.update(copy.deepcopy(overrides))
+    return properties
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `data` with the dotted `path` set (or removed, for `REMOVE`)."""
+    result = copy.deepcopy(data)
+    target = result
+    *parents, last = path.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    if value is REMOVE:
+        target.pop(last, None)
+    else:
+        target[last] = value
+    return result
+
+
+REMOVE = object()
