@@ -77,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.info_file:
         info = {"url": server.url, "apiUrl": api_url, "token": token, "pid": os.getpid()}
         args.info_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(args.info_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        partial = args.info_file.with_name(args.info_file.name + ".partial")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             json.dump(info, handle)
+        partial.replace(args.info_file)  # whole or absent: readers never see half a file
     pace = ", ".join(f"{k}={v}" for k, v in server.state.paces.describe().items())
     print(f"IONOS PostgreSQL v2 emulator listening on {server.url}", flush=True)
     print(

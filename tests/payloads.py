@@ -48,3 +48,24 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 
 REMOVE = object()
+
+
+def cluster_inputs(**overrides: Any) -> dict[str, Any]:
+    """Valid inputs of the PostgresV2Cluster resource (Python-style names)."""
+    inputs: dict[str, Any] = {
+        "location": "de/fra",
+        "name": "orders-db",
+        "description": "Orders",
+        "version": "16",
+        "instances": {"count": 1, "ram": 4, "cores": 2, "storage_size": 20},
+        "connection": {
+            "datacenter_id": DATACENTER_ID,
+            "lan_id": "2",
+            "primary_instance_address": "192.168.2.101/24",
+        },
+        "maintenance_window": {"time": "03:00:00", "day_of_the_week": "Sunday"},
+        "credentials": {"username": "orders", "password": PASSWORD, "database": "orders"},
+        "backup_location": "eu-central-3",
+    }
+    inputs.update(copy.deepcopy(overrides))
+    return inputs

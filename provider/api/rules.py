@@ -71,9 +71,13 @@ class Violation:
     rule: str
     secret: bool = False
 
-    def message(self) -> str:
+    def reason(self) -> str:
+        """The value and the rule, for places that name the field already (Pulumi's check failures)."""
         shown = "(hidden)" if self.secret else repr(self.value)
-        return f"{self.field}: {shown} {self.rule}"
+        return f"{shown} {self.rule}"
+
+    def message(self) -> str:
+        return f"{self.field}: {self.reason()}"
 
 
 def is_int(value: Any) -> bool:

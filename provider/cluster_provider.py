@@ -1,0 +1,552 @@
+"""The dynamic provider behind `PostgresV2Cluster`: check, diff, create, read, update, delete.
+
+Pulumi pickles an instance of this class into the state by reference (module and class name only),
+so the instance holds nothing: credentials are read when a call runs (see `settings`), and a client
+is built per call. Up to four calls run at once on the SDK's threads.
+
+Safety rules it keeps:
+- create never makes a second cluster: it looks for its cluster by exact name (and matching network
+  and backup location) before a POST, and after a POST whose answer was lost;
+- a create that times out keeps the cluster and the next `pulumi up` continues with it; one that ends
+  FAILED deletes it, so nothing is left that the stack does not track;
+- update waits until the cluster accepts changes, always PUTs the whole cluster with its credentials,
+  and waits until the change has started and finished;
+- delete treats "already gone" as done and never deletes twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .errors import ProviderError
+
+if TYPE_CHECKING:
+    from .api import PostgresClient
+    from .api.models import ClusterRead
+    from .waiting import PollSchedule
+
+BUSY = ("PROVISIONING", "UPDATING")
+
+
+class PostgresV2ClusterProvider(ResourceProvider):
+    # Nothing secret is ever pickled: the state can show the provider reference in plain text.
+    serialize_as_secret_always = False
+
+    # Test and benchmark hooks; class attributes, so instances stay empty when pickled.
+    schedule: PollSchedule | None = None
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    change_grace_seconds: float = 15.0
+    lookup_attempts: int = 3
+
+    def configure(self, req: ConfigureRequest) -> None:
+        from . import settings
+
+        settings.remember_stack_config(
+            {key: req.config.get(key) for key in (settings.CONFIG_TOKEN, settings.CONFIG_ENDPOINT)}
+        )
+
+    # -- check and diff (preview) ----------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from . import spec
+
+        inputs = spec.normalize(news)
+        old_inputs = spec.from_engine(olds)
+        found = spec.violations(inputs, old_inputs)
+        failures = [CheckFailure(v.field, v.reason()) for v in found]
+        if not failures:
+            failures = self._catalog_failures(inputs, old_inputs)
+        return CheckResult(inputs, failures)
+
+    def _catalog_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[CheckFailure]:
+        """Version, upgrade path and backup location against the service's catalog (reads only)."""
+        from . import lookups, settings
+        from .api import ApiError, ConfigurationError, MissingCredentialsError
+        from .api.rules import upgrade_path_violation
+
+        location, version, backup_location = (
+            inputs.get(k) for k in ("location", "version", "backup_location")
+        )
+        if not (isinstance(location, str) and isinstance(version, str) and isinstance(backup_location, str)):
+            return []  # unknown during a preview: checked once known
+        try:
+            with settings.client_for(location) as client:
+                known = lookups.catalog(client)
+        except MissingCredentialsError as exc:
+            return [CheckFailure(settings.CONFIG_TOKEN, str(exc))]
+        except (ApiError, ConfigurationError) as exc:
+            raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
+        failures = []
+        offered = known.version(version)
+        if offered is None:
+            names = ", ".join(known.version_names())
+            failures.append(CheckFailure("version", f"{version!r} is not offered; use one of {names}"))
+        old_version = olds.get("version")
+        if offered and isinstance(old_version, str) and old_version != version:
+            current = known.version(old_version)
+            allowed = list(current.can_upgrade_to) if current else []
+            violation = upgrade_path_violation(old_version, version, allowed, "version")
+            if violation:
+                failures.append(CheckFailure("version", violation.reason()))
+        if backup_location not in known.backup_locations:
+            names = ", ".join(known.backup_locations)
+            failures.append(
+                CheckFailure(
+                    "backup_location",
+                    f"{backup_location!r} is not a backup location of {client.region}; use one of {names}",
+                )
+            )
+        return failures
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        from . import diffing, spec
+
+        decision = diffing.decide(spec.from_engine(olds), spec.from_engine(news))
+        return DiffResult(
+            changes=decision.changes,
+            replaces=decision.replaces,
+            delete_before_replace=decision.delete_before_replace,
+        )
+
+    # -- create ---------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from . import settings, spec
+
+        inputs = spec.from_engine(props)
+        name = inputs["name"]
+        with settings.client_for(inputs["location"]) as client:
+            adopt = inputs.get("adopt_existing_id")
+            if adopt:
+                # An adopted cluster is never deleted here, even FAILED: the desired state is applied to it.
+                cluster = self._adopt(client, adopt, inputs)
+                cluster = self._wait_settled(
+                    client, cluster.id, inputs, spec.timeout_seconds(inputs, "create")
+                )
+                cluster = self._apply(client, cluster, inputs, restore_to=None)
+            else:
+                cluster = self._find_or_create(client, inputs)
+                cluster = self._wait_available(
+                    client,
+                    cluster,
+                    inputs,
+                    spec.timeout_seconds(inputs, "create"),
+                    "provisioning",
+                    create=True,
+                )
+                if not self._matches_desired(cluster, inputs):
+                    cluster = self._apply(client, cluster, inputs, restore_to=None)
+            _report(f"cluster {name!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
+            return CreateResult(cluster.id, spec.outputs(cluster, inputs))
+
+    def _adopt(self, client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any]) -> ClusterRead:
+        from .api import ApiError
+
+        try:
+            cluster = client.get_cluster(cluster_id)
+        except ApiError as exc:
+            if exc.is_not_found:
+                raise ProviderError(
+                    f"adopt_existing_id: there is no cluster {cluster_id} in {client.region}; check the id "
+                    "and the location"
+                ) from None
+            raise ProviderError(f"cannot read cluster {cluster_id} to adopt it: {exc}") from None
+        _report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
+        return cluster
+
+    def _find_or_create(self, client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
+        from . import spec
+        from .api import ApiError
+
+        existing = self._find_own(client, inputs)
+        if existing is not None and existing.state == "FAILED":
+            _report(
+                f"cluster {existing.name!r} ({existing.id}) from an earlier attempt is FAILED; deleting it"
+            )
+            self._delete_and_wait(client, existing.id, spec.timeout_seconds(inputs, "delete"))
+            existing = None
+        if existing is not None:
+            _report(
+                f"found cluster {existing.name!r} ({existing.id}, {existing.state}) from an earlier attempt; "
+                "continuing with it instead of creating another"
+            )
+            return existing
+        try:
+            created = client.create_cluster(spec.create_properties(inputs))
+        except ApiError as exc:
+            if exc.http_status is not None and exc.http_status < 500:
+                raise ProviderError(f"cluster {inputs['name']!r} was not created: {exc}") from None
+            # The POST may have been carried out even though its answer never arrived.
+            for attempt in range(self.lookup_attempts):
+                found = self._find_own(client, inputs)
+                if found is not None:
+                    _report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
+                    return found
+                self.sleep(min(8.0, 0.5 * 2**attempt))
+            raise ProviderError(
+                f"cluster {inputs['name']!r} was not created: {exc}; no cluster of that name exists, so "
+                "running `pulumi up` again is safe"
+            ) from None
+        _report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
+        return created
+
+    def _find_own(self, client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
+        """The cluster an earlier attempt of this create made: same name, network and backup location."""
+        name = inputs["name"]
+        same_name = [c for c in client.list_clusters(name=name) if c.name == name and c.state != "DESTROYING"]
+        mine = [c for c in same_name if _same_identity(c, inputs)]
+        if len(mine) == 1:
+            return mine[0]
+        if len(mine) > 1:
+            ids = ", ".join(c.id for c in mine)
+            raise ProviderError(
+                f"several clusters named {name!r} in {client.region} match this resource ({ids}); "
+                "choose one with adopt_existing_id"
+            )
+        if same_name:
+            ids = ", ".join(c.id for c in same_name)
+            raise ProviderError(
+                f"a cluster named {name!r} already exists in {client.region} ({ids}) with another network "
+                "or backup location; this stack does not manage it. Give this resource another name, or "
+                "adopt that cluster with adopt_existing_id"
+            )
+        return None
+
+    # -- read -----------------------------------------------------------------------------------
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from . import settings, spec
+        from .api import ApiError
+
+        old = spec.from_engine(props)
+        with settings.client_for(old["location"]) as client:
+            try:
+                cluster = client.get_cluster(id_)
+            except ApiError as exc:
+                if exc.is_not_found:
+                    return ReadResult("", {})
+                raise ProviderError(f"cannot read cluster {id_}: {exc}") from None
+        if cluster.state == "DESTROYING":
+            return ReadResult("", {})
+        outs = spec.outputs(cluster, old)
+        return ReadResult(id_, outs, spec.inputs_from_outputs(outs))
+
+    # -- update ---------------------------------------------------------------------------------
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from . import diffing, settings, spec
+
+        inputs = spec.from_engine(news)
+        decision = diffing.decide(spec.from_engine(olds), inputs)
+        timeout = spec.timeout_seconds(inputs, "update")
+        with settings.client_for(inputs["location"]) as client:
+            cluster = self._wait_settled(client, id_, inputs, timeout)
+            if decision.touches_the_cluster:
+                restore_to = None
+                if decision.in_place_restore:
+                    restore_to = (inputs.get("restore_from_backup") or {}).get("recovery_target_datetime")
+                cluster = self._apply(client, cluster, inputs, restore_to)
+            return UpdateResult(spec.outputs(cluster, inputs))
+
+    def _apply(
+        self, client: PostgresClient, before: ClusterRead, inputs: Mapping[str, Any], restore_to: str | None
+    ) -> ClusterRead:
+        """PUT the whole desired cluster (credentials always) and wait until the change is done."""
+        from . import spec
+        from .api import ApiError
+
+        timeout = spec.timeout_seconds(inputs, "update")
+        deadline = time.monotonic() + timeout
+        desired = spec.ensure_properties(inputs, restore_to)
+        while True:
+            try:
+                answer = client.ensure_cluster(before.id, desired)
+                break
+            except ApiError as exc:
+                if exc.is_conflict and time.monotonic() < deadline:
+                    _report(f"cluster {before.name!r} is busy; waiting before applying the change")
+                    before = self._wait_settled(
+                        client, before.id, inputs, max(1.0, deadline - time.monotonic())
+                    )
+                    continue
+                if exc.is_not_found:
+                    raise _gone(before.id, "being updated") from None
+                raise ProviderError(f"cluster {before.name!r} ({before.id}) was not changed: {exc}") from None
+        _report(f"applying the change to cluster {before.name!r} ({before.id})")
+        started = answer.state != "AVAILABLE"
+        first_seen = time.monotonic()
+
+        def finished(cluster: ClusterRead) -> bool:
+            nonlocal started
+            if cluster.state == "FAILED":
+                raise _failed(cluster, "while applying the change")
+            if cluster.state in BUSY:
+                started = True
+                return False
+            if cluster.state != "AVAILABLE":
+                raise ProviderError(f"cluster {cluster.id} went to {cluster.state} while being updated")
+            return (
+                started
+                or cluster.metadata.last_modified_date != before.metadata.last_modified_date
+                or time.monotonic() - first_seen >= self.change_grace_seconds
+            )
+
+        updated: ClusterRead = self._poll(
+            client, before.id, finished, max(1.0, deadline - time.monotonic()), "updating"
+        )
+        return updated
+
+    # -- delete ---------------------------------------------------------------------------------
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from . import settings, spec
+
+        with settings.client_for(props["location"]) as client:
+            self._delete_and_wait(client, id_, spec.timeout_seconds(props, "delete"))
+
+    def _delete_and_wait(self, client: PostgresClient, cluster_id: str, timeout: float) -> None:
+        from .api import ApiError
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                current = client.get_cluster(cluster_id)
+            except ApiError as exc:
+                if exc.is_not_found:
+                    return
+                raise ProviderError(f"cannot read cluster {cluster_id} to delete it: {exc}") from None
+            if current.state == "DESTROYING":
+                break  # someone asked already: wait, never delete twice
+            try:
+                client.delete_cluster(cluster_id)
+                break
+            except ApiError as exc:
+                if exc.is_not_found:
+                    return
+                if exc.is_conflict and time.monotonic() < deadline:
+                    self._wait_settled(client, cluster_id, {}, max(1.0, deadline - time.monotonic()))
+                    continue
+                raise ProviderError(f"cluster {cluster_id} was not deleted: {exc}") from None
+        _report(f"deleting cluster {current.name!r} ({cluster_id})")
+        self._poll(client, cluster_id, lambda c: c is None, max(1.0, deadline - time.monotonic()), "deleting")
+
+    # -- waiting --------------------------------------------------------------------------------
+
+    def _wait_available(
+        self,
+        client: PostgresClient,
+        cluster: ClusterRead,
+        inputs: Mapping[str, Any],
+        timeout: float,
+        doing: str,
+        create: bool = False,
+    ) -> ClusterRead:
+        def available(current: ClusterRead) -> bool:
+            if current.state == "FAILED":
+                if not create:
+                    raise _failed(current, f"while {doing}")
+                self._discard_failed(client, current, inputs)
+                raise ProviderError(
+                    f"{_failed(current, f'while {doing}')}. It was deleted, so nothing is left outside the "
+                    "stack's state; fix the cause and run `pulumi up` again"
+                )
+            if current.state == "DESTROYING":
+                raise ProviderError(
+                    f"cluster {current.id} is being deleted by someone else; it cannot be used"
+                )
+            return current.state == "AVAILABLE"
+
+        if available(cluster):
+            return cluster
+        ready: ClusterRead = self._poll(client, cluster.id, available, timeout, doing, keep=create)
+        return ready
+
+    def _wait_settled(
+        self, client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any], timeout: float
+    ) -> ClusterRead:
+        """Wait until the cluster accepts a change: AVAILABLE, or FAILED (a new desired state may repair)."""
+
+        def settled(current: ClusterRead) -> bool:
+            if current.state == "DESTROYING":
+                raise ProviderError(f"cluster {current.id} is being deleted; it cannot be changed")
+            return current.state not in BUSY
+
+        current: ClusterRead = self._poll(client, cluster_id, settled, timeout, "waiting for changes")
+        return current
+
+    def _poll(
+        self,
+        client: PostgresClient,
+        cluster_id: str,
+        done: Callable[[Any], bool],
+        timeout: float,
+        doing: str,
+        keep: bool = False,
+    ) -> Any:
+        from .api import ApiError
+        from .waiting import WaitTimeout, wait_for
+
+        def fetch() -> ClusterRead | None:
+            try:
+                return client.get_cluster(cluster_id)
+            except ApiError as exc:
+                if exc.is_not_found:
+                    return None
+                raise ProviderError(f"cannot read cluster {cluster_id} while {doing}: {exc}") from None
+
+        def check(current: ClusterRead | None) -> bool:
+            if current is None and doing != "deleting":
+                raise _gone(cluster_id, doing)
+            return done(current)
+
+        progress = _Progress(cluster_id, doing)
+        try:
+            return wait_for(fetch, check, timeout, self.schedule, progress.poll, sleep=self.sleep)
+        except WaitTimeout as exc:
+            state = getattr(exc.last, "state", "unknown")
+            advice = (
+                "It is kept: the next `pulumi up` finds it by name and continues waiting instead of "
+                "creating another."
+                if keep
+                else "Run `pulumi up` again to continue, or raise the timeouts input."
+            )
+            raise ProviderError(
+                f"cluster {cluster_id} is still {state} after {_duration(exc.waited)} of {doing}. {advice}"
+            ) from None
+
+    def _discard_failed(
+        self, client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]
+    ) -> None:
+        """A create that ends FAILED leaves nothing behind outside the stack's state."""
+        from . import spec
+
+        try:
+            self._delete_and_wait(client, cluster.id, spec.timeout_seconds(inputs, "delete"))
+        except ProviderError as exc:
+            raise ProviderError(
+                f"cluster {cluster.name!r} ({cluster.id}) failed while provisioning: "
+                f"{cluster.metadata.status_message or 'no reason given'}; deleting it failed too ({exc}). "
+                "Delete it yourself before the next `pulumi up`."
+            ) from None
+
+    @staticmethod
+    def _matches_desired(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:
+        from . import spec
+        from .api import rules
+
+        observed = spec.outputs(cluster, inputs)
+        for rule in rules.CLUSTER_FIELD_RULES:
+            if rule.secret:
+                continue
+            path = rule.input_path
+            if spec.comparable(spec.get_path(observed, path), path) != spec.comparable(
+                spec.get_path(inputs, path), path
+            ):
+                return False
+        return True
+
+
+def _same_identity(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:
+    connection = cluster.properties.connection
+    backup = cluster.properties.backup
+    wanted = inputs.get("connection") or {}
+    return (
+        connection is not None
+        and backup is not None
+        and connection.datacenter_id == wanted.get("datacenter_id")
+        and str(connection.lan_id) == str(wanted.get("lan_id"))
+        and connection.primary_instance_address == wanted.get("primary_instance_address")
+        and backup.location == inputs.get("backup_location")
+    )
+
+
+def _failed(cluster: ClusterRead, when: str) -> ProviderError:
+    reason = cluster.metadata.status_message or "the service gave no reason"
+    return ProviderError(f"cluster {cluster.name!r} ({cluster.id}) went to FAILED {when}: {reason}")
+
+
+def _gone(cluster_id: str, doing: str) -> ProviderError:
+    return ProviderError(
+        f"cluster {cluster_id} no longer exists (it was deleted outside Pulumi while {doing}); "
+        "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again"
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
+
+
+class _CleanTracebacks:
+    """Stands in for the `traceback` module inside the SDK's provider server (see below)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        error = sys.exc_info()[1]
+        if isinstance(error, ProviderError):
+            return str(error)
+        text: str = self._real.format_exc(*args, **kwargs)
+        return text
+
+
+def _report_errors_without_tracebacks() -> None:
+    """Make the SDK's provider server report our errors as their message alone.
+
+    Pulumi 3.272's `python -m pulumi.dynamic` sends `traceback.format_exc()` as the error of any failed
+    call, so a cluster that went FAILED would reach the user as a Python traceback. Our own errors are
+    written for the user; for those the server's `traceback` is swapped for one that returns the
+    message. Any other exception (a bug) keeps its traceback. Does nothing outside that server.
+    """
+    server = sys.modules.get("__main__")
+    if (
+        server is not None
+        and hasattr(server, "DynamicResourceProviderServicer")
+        and hasattr(server, "_abort_with_traceback")
+        and getattr(server, "traceback", None) is traceback
+    ):
+        server.traceback = _CleanTracebacks(traceback)  # type: ignore[attr-defined]
+
+
+_report_errors_without_tracebacks()
+
+
+def _report(message: str) -> None:
+    """Progress for the person watching: the engine shows a provider's stderr under the update."""
+    print(f"ionos-postgres: {message}", file=sys.stderr, flush=True)
+
+
+class _Progress:
+    """Reports state changes at once and a heartbeat every 30 s while waiting."""
+
+    def __init__(self, cluster_id: str, doing: str) -> None:
+        self.cluster_id = cluster_id
+        self.doing = doing
+        self.last_state: str | None = None
+        self.last_report = 0.0
+
+    def poll(self, current: Any, waited: float) -> None:
+        state = getattr(current, "state", None) or "gone"
+        if state != self.last_state or waited - self.last_report >= 30:
+            _report(f"cluster {self.cluster_id}: {state}, {_duration(waited)} {self.doing}")
+            self.last_state = state
+            self.last_report = waited

@@ -1,0 +1,49 @@
+"""Where the provider finds its credentials and endpoint, read when each call runs.
+
+Order: the stack's configuration (`ionos:token`, `ionos:endpoint`, passed to the provider process by
+the engine through `configure`), then the environment (IONOS_TOKEN, IONOS_USERNAME/IONOS_PASSWORD,
+IONOS_API_URL). Nothing is kept on the provider object, which Pulumi pickles into the state: the
+stack configuration lives only in the memory of the provider process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .api import PostgresClient
+
+CONFIG_TOKEN = "ionos:token"  # noqa: S105 - a configuration key
+CONFIG_ENDPOINT = "ionos:endpoint"
+
+_lock = threading.Lock()
+_stack_config: dict[str, str] = {}
+
+
+def remember_stack_config(values: Mapping[str, Any]) -> None:
+    """Keep the two keys the provider reads; called from `configure` in the provider process."""
+    with _lock:
+        _stack_config.clear()
+        for key in (CONFIG_TOKEN, CONFIG_ENDPOINT):
+            value = values.get(key)
+            if value:
+                _stack_config[key] = str(value)
+
+
+def stack_config(key: str) -> str | None:
+    with _lock:
+        return _stack_config.get(key)
+
+
+def client_for(location: str, env: Mapping[str, str] | None = None, **options: Any) -> PostgresClient:
+    """A fresh client for one call, with credentials as they are configured right now."""
+    env = os.environ if env is None else env
+    return PostgresClient(
+        location,
+        token=stack_config(CONFIG_TOKEN) or None,
+        api_url=stack_config(CONFIG_ENDPOINT) or None,
+        env=env,
+        **options,
+    )

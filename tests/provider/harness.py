@@ -1,0 +1,176 @@
+"""The engine's half of the dynamic-provider protocol, for tests without the Pulumi CLI.
+
+It starts the SDK's provider server (`python -u -m pulumi.dynamic`) as the engine does, reads the port
+it prints, and sends Configure/Check/Diff/Create/Read/Update/Delete over gRPC with the serialized
+provider in `__provider`, exactly as the engine would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from provider.cluster_provider import PostgresV2ClusterProvider
+
+URN = "urn:pulumi:test::ionos-postgres::pulumi-python:dynamic/ionos:PostgresV2Cluster::db"
+UNKNOWN = rpc.UNKNOWN
+PROVIDER_STRING = serialize_provider(PostgresV2ClusterProvider())
+
+
+class ProviderCallError(Exception):
+    def __init__(self, method: str, error: grpc.RpcError) -> None:
+        self.method = method
+        self.details = error.details() or ""
+        super().__init__(f"{method} failed: {self.details}")
+
+
+@dataclass
+class CheckOutcome:
+    inputs: dict[str, Any]
+    failures: list[tuple[str, str]]
+
+
+@dataclass
+class DiffOutcome:
+    changes: int
+    replaces: list[str]
+    delete_before_replace: bool
+
+
+def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    loop = asyncio.new_event_loop()
+    try:
+        result: struct_pb2.Struct = loop.run_until_complete(rpc.serialize_properties(values, {}))
+        return result
+    finally:
+        loop.close()
+
+
+def _dict(struct: struct_pb2.Struct, keep_unknowns: bool = False) -> dict[str, Any]:
+    values: dict[str, Any] = rpc.deserialize_properties(struct, keep_unknowns)
+    return values
+
+
+class ProviderProcess:
+    """One provider process, as the engine runs it for a single `pulumi up`."""
+
+    def __init__(self, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        full_env = {**os.environ, "PULUMI_PROJECT": "ionos-postgres", **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.dynamic", "127.0.0.1:1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            cwd=cwd,
+        )
+        assert self.process.stdout is not None
+        port = int(self.process.stdout.readline())
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def __enter__(self) -> ProviderProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.channel.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stderr(self) -> str:
+        """Everything the provider wrote to stderr (after close)."""
+        assert self.process.stderr is not None
+        return self.process.stderr.read().decode()
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self.stub, method)(request, timeout=300)
+        except grpc.RpcError as error:
+            raise ProviderCallError(method, error) from None
+
+    def configure(self, config: dict[str, str]) -> None:
+        self._call(
+            "Configure",
+            provider_pb2.ConfigureRequest(args=_struct(config), acceptSecrets=True, acceptResources=True),
+        )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckOutcome:
+        with_provider = {"__provider": PROVIDER_STRING, **news}
+        old_values = {"__provider": PROVIDER_STRING, **olds} if olds else {}
+        response = self._call(
+            "Check", provider_pb2.CheckRequest(urn=URN, olds=_struct(old_values), news=_struct(with_provider))
+        )
+        inputs = _dict(response.inputs, keep_unknowns=True)
+        inputs.pop("__provider", None)
+        return CheckOutcome(inputs, [(f.property, f.reason) for f in response.failures])
+
+    def diff(self, cluster_id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffOutcome:
+        response = self._call(
+            "Diff",
+            provider_pb2.DiffRequest(
+                id=cluster_id,
+                urn=URN,
+                olds=_struct({"__provider": PROVIDER_STRING, **olds}),
+                news=_struct({"__provider": PROVIDER_STRING, **news}),
+            ),
+        )
+        return DiffOutcome(response.changes, list(response.replaces), response.deleteBeforeReplace)
+
+    def create(self, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        response = self._call(
+            "Create",
+            provider_pb2.CreateRequest(
+                urn=URN, properties=_struct({"__provider": PROVIDER_STRING, **inputs})
+            ),
+        )
+        outs = _dict(response.properties)
+        outs.pop("__provider", None)
+        return response.id, outs
+
+    def read(self, cluster_id: str, outs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        response = self._call(
+            "Read",
+            provider_pb2.ReadRequest(
+                id=cluster_id, urn=URN, properties=_struct({"__provider": PROVIDER_STRING, **outs})
+            ),
+        )
+        new_outs = _dict(response.properties)
+        new_outs.pop("__provider", None)
+        inputs = _dict(response.inputs) if response.HasField("inputs") else {}
+        inputs.pop("__provider", None)
+        return response.id, new_outs, inputs
+
+    def update(self, cluster_id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        response = self._call(
+            "Update",
+            provider_pb2.UpdateRequest(
+                id=cluster_id,
+                urn=URN,
+                olds=_struct({"__provider": PROVIDER_STRING, **olds}),
+                news=_struct({"__provider": PROVIDER_STRING, **news}),
+            ),
+        )
+        outs = _dict(response.properties)
+        outs.pop("__provider", None)
+        return outs
+
+    def delete(self, cluster_id: str, outs: dict[str, Any]) -> None:
+        self._call(
+            "Delete",
+            provider_pb2.DeleteRequest(
+                id=cluster_id, urn=URN, properties=_struct({"__provider": PROVIDER_STRING, **outs})
+            ),
+        )

@@ -1,0 +1,426 @@
+"""The provider's whole lifecycle through the engine's gRPC protocol, against the emulator over sockets."""
+
+from __future__ import annotations
+
+import base64
+import pickle
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from emulator.testing import RunningEmulator, emulator_thread
+from tests.payloads import PASSWORD, cluster_inputs
+from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
+
+DIFF_NONE, DIFF_SOME = 1, 2
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[RunningEmulator]:
+    with emulator_thread() as running:
+        yield running
+
+
+@pytest.fixture
+def emu(shared_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
+    shared_emulator.admin.reset()
+    shared_emulator.admin.set_pace(
+        create="immediate", update="immediate", delete="immediate", restore="immediate"
+    )
+    yield shared_emulator
+    shared_emulator.admin.reset()
+
+
+@pytest.fixture(scope="module")
+def shared_provider(shared_emulator: RunningEmulator) -> Iterator[ProviderProcess]:
+    with ProviderProcess() as process:
+        process.configure({"ionos:token": shared_emulator.token, "ionos:endpoint": shared_emulator.api_url})
+        yield process
+
+
+@pytest.fixture
+def provider(shared_provider: ProviderProcess, emu: RunningEmulator) -> ProviderProcess:
+    return shared_provider
+
+
+def create(provider: ProviderProcess, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    checked = provider.check({}, cluster_inputs(**overrides))
+    assert checked.failures == []
+    cluster_id, outs = provider.create(checked.inputs)
+    return cluster_id, outs, checked.inputs
+
+
+def clusters(emu: RunningEmulator) -> list[dict[str, Any]]:
+    return emu.admin.clusters()
+
+
+def mutating(emu: RunningEmulator) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in emu.admin.mutating_requests()]
+
+
+def test_full_lifecycle(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    cluster_id, outs, inputs = create(provider)
+    (cluster,) = clusters(emu)
+    assert cluster["id"] == cluster_id
+    assert cluster["state"] == "AVAILABLE"
+    assert outs["dns_name"] == cluster["dnsName"]
+    assert outs["state"] == "AVAILABLE"
+    assert outs["port"] == 5432
+    assert outs["credentials"]["password"] == PASSWORD
+    assert outs["connection_uri"].startswith("postgresql://orders:P%40ssw0rd123@pg-")
+
+    # no change: no diff, no call
+    emu.admin.clear_requests()
+    assert (
+        provider.diff(cluster_id, outs, provider.check(inputs, cluster_inputs()).inputs).changes == DIFF_NONE
+    )
+
+    # an in-place update
+    bigger = cluster_inputs(instances={"count": 2, "ram": 8, "cores": 4, "storage_size": 40})
+    checked = provider.check(inputs, bigger)
+    diff = provider.diff(cluster_id, outs, checked.inputs)
+    assert (diff.changes, diff.replaces) == (DIFF_SOME, [])
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    assert outs["instances"] == {"count": 2, "ram": 8, "cores": 4, "storage_size": 40}
+    (cluster,) = clusters(emu)
+    assert cluster["properties"]["instances"] == {"count": 2, "ram": 8, "cores": 4, "storageSize": 40}
+    assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]
+    inputs = checked.inputs
+
+    # a change that needs a new cluster
+    moved = provider.check(inputs, {**bigger, "backup_location": "eu-central-4"})
+    diff = provider.diff(cluster_id, outs, moved.inputs)
+    assert diff.replaces == ["backup_location"]
+    assert diff.delete_before_replace
+
+    # refresh sees drift, then an out-of-band deletion
+    emu.admin.fail(cluster_id, "maintenance went wrong")
+    read_id, read_outs, read_inputs = provider.read(cluster_id, outs)
+    assert read_id == cluster_id
+    assert (read_outs["state"], read_outs["status_message"]) == ("FAILED", "maintenance went wrong")
+    assert read_inputs["credentials"]["password"] == PASSWORD
+    emu.admin.remove(cluster_id)
+    assert provider.read(cluster_id, outs)[0] == ""
+
+    # delete of what is gone already is done
+    emu.admin.clear_requests()
+    provider.delete(cluster_id, outs)
+    assert mutating(emu) == []
+
+
+def test_delete_waits_until_gone_and_never_deletes_twice(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, _ = create(provider)
+    emu.admin.set_pace(delete="0.5s")
+    emu.admin.clear_requests()
+    provider.delete(cluster_id, outs)
+    assert clusters(emu) == []
+    assert mutating(emu) == [("DELETE", f"/clusters/{cluster_id}")]
+
+    second_id, second_outs, _ = create(provider, name="second")
+    emu.admin.set_pace(delete="manual")
+    raw_delete_by_someone_else(emu, second_id)
+    emu.admin.clear_requests()
+    finisher = threading.Timer(1.0, emu.admin.advance, [second_id])
+    finisher.start()
+    provider.delete(second_id, second_outs)
+    finisher.join()
+    assert mutating(emu) == []  # it was DESTROYING already: waited, not deleted again
+    assert clusters(emu) == []
+
+
+def raw_delete_by_someone_else(emu: RunningEmulator, cluster_id: str) -> None:
+    import requests
+
+    response = requests.delete(
+        f"{emu.url}/de-fra/clusters/{cluster_id}", headers={"Authorization": f"Bearer {emu.token}"}, timeout=5
+    )
+    assert response.status_code == 202
+
+
+def test_failed_during_create_is_deleted_and_reported_clearly(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.add_fault("fail", transition="create", message="no capacity left in de-fra")
+    checked = provider.check({}, cluster_inputs())
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(checked.inputs)
+    message = caught.value.details
+    assert "went to FAILED while provisioning: no capacity left in de-fra" in message
+    assert "It was deleted" in message
+    assert "Traceback" not in message
+    assert clusters(emu) == []  # nothing orphaned
+    # the next attempt makes a healthy cluster
+    cluster_id, _ = provider.create(checked.inputs)
+    assert [c["id"] for c in clusters(emu)] == [cluster_id]
+
+
+def test_failed_during_update_is_reported_then_repaired(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    emu.admin.add_fault("fail", transition="update", message="resize failed")
+    checked = provider.check(
+        inputs, cluster_inputs(instances={"count": 1, "ram": 8, "cores": 2, "storage_size": 20})
+    )
+    with pytest.raises(ProviderCallError) as caught:
+        provider.update(cluster_id, outs, checked.inputs)
+    assert "went to FAILED while applying the change: resize failed" in caught.value.details
+    assert "Traceback" not in caught.value.details
+    # the engine keeps the old outputs; the next up applies the change again and the cluster recovers
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    assert outs["state"] == "AVAILABLE"
+    assert outs["instances"]["ram"] == 8
+    assert len(clusters(emu)) == 1
+
+
+def test_timeout_keeps_the_cluster_and_the_next_up_continues(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.set_pace(create="manual")
+    checked = provider.check({}, cluster_inputs(timeouts={"create": "2s"}))
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(checked.inputs)
+    details = caught.value.details
+    (cluster,) = clusters(emu)
+    assert f"cluster {cluster['id']} is still PROVISIONING after" in details
+    assert "the next `pulumi up` finds it by name" in details
+    emu.admin.clear_requests()
+    finisher = threading.Timer(1.0, emu.admin.advance, [cluster["id"]])
+    finisher.start()
+    cluster_id, outs = provider.create(checked.inputs)
+    finisher.join()
+    assert cluster_id == cluster["id"]
+    assert outs["state"] == "AVAILABLE"
+    assert len(clusters(emu)) == 1
+    assert mutating(emu) == []  # continued, not created again
+
+
+def test_a_lost_post_response_does_not_create_a_second_cluster(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.add_fault("lose_response", method="POST", times=1)
+    cluster_id, outs, _ = create(provider)
+    (cluster,) = clusters(emu)
+    assert cluster_id == cluster["id"]
+    assert outs["state"] == "AVAILABLE"
+    assert mutating(emu) == [("POST", "/clusters")]
+
+
+def test_a_500_on_post_without_a_cluster_is_safe_to_retry(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.add_fault("status", status=500, method="POST", times=1)
+    checked = provider.check({}, cluster_inputs())
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(checked.inputs)
+    assert "running `pulumi up` again is safe" in caught.value.details
+    assert clusters(emu) == []
+    provider.create(checked.inputs)
+    assert len(clusters(emu)) == 1
+
+
+def test_409_busy_then_success(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    cluster_id, outs, inputs = create(provider)
+    emu.admin.add_fault("status", status=409, method="PUT", times=1, message="cluster is busy")
+    checked = provider.check(inputs, cluster_inputs(description="after the busy answer"))
+    emu.admin.clear_requests()
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    assert outs["description"] == "after the busy answer"
+    assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")] * 2
+
+
+def test_update_waits_until_the_cluster_accepts_changes(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    emu.admin.set_pace(update="manual")
+    raw_put_by_someone_else(emu, cluster_id)  # now UPDATING until advanced
+    emu.admin.set_pace(update="immediate")
+    advanced_at: list[float] = []
+
+    def finish_the_other_change() -> None:
+        advanced_at.append(time.time())
+        emu.admin.advance(cluster_id)
+
+    finisher = threading.Timer(1.5, finish_the_other_change)
+    finisher.start()
+    checked = provider.check(inputs, cluster_inputs(description="after the other change"))
+    emu.admin.clear_requests()
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    finisher.join()
+    assert outs["description"] == "after the other change"
+    puts = [r for r in emu.admin.requests() if r["method"] == "PUT"]
+    assert [r["status"] for r in puts] == [200]  # it waited instead of meeting a 409
+    assert puts[0]["time"] >= advanced_at[0]
+
+
+def raw_put_by_someone_else(emu: RunningEmulator, cluster_id: str) -> None:
+    import requests
+
+    from tests.payloads import cluster_properties
+
+    properties = cluster_properties(
+        name="orders-db",
+        instances={"count": 1, "ram": 4, "cores": 2, "storageSize": 20},
+        backup={"location": "eu-central-3", "retentionDays": 7},
+    )
+    response = requests.put(
+        f"{emu.url}/de-fra/clusters/{cluster_id}",
+        json={"id": cluster_id, "properties": properties},
+        headers={"Authorization": f"Bearer {emu.token}"},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_provider_settings_change_makes_no_api_call(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    cluster_id, outs, inputs = create(provider)
+    checked = provider.check(inputs, cluster_inputs(timeouts={"create": "2h"}))
+    assert provider.diff(cluster_id, outs, checked.inputs).changes == DIFF_SOME
+    emu.admin.clear_requests()
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    assert outs["timeouts"]["create"] == "2h"
+    assert mutating(emu) == []
+
+
+def test_password_rotation_is_a_put_with_the_new_password(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    new = cluster_inputs(
+        credentials={"username": "orders", "password": "An0ther-Secret!", "database": "orders"}
+    )
+    checked = provider.check(inputs, new)
+    assert provider.diff(cluster_id, outs, checked.inputs).changes == DIFF_SOME
+    emu.admin.clear_requests()
+    outs = provider.update(cluster_id, outs, checked.inputs)
+    assert outs["credentials"]["password"] == "An0ther-Secret!"
+    assert "An0ther-Secret%21" in outs["connection_uri"]
+    assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]
+
+
+def test_a_foreign_cluster_with_the_same_name_is_never_taken_over(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    create(provider)
+    elsewhere = cluster_inputs(
+        connection={
+            "datacenter_id": "another-dc",
+            "lan_id": "7",
+            "primary_instance_address": "192.168.9.9/24",
+        }
+    )
+    checked = provider.check({}, elsewhere)
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(checked.inputs)
+    assert "already exists in de-fra" in caught.value.details
+    assert "adopt_existing_id" in caught.value.details
+    assert len(clusters(emu)) == 1
+
+
+def test_adopting_an_existing_cluster(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    existing_id, _, _ = create(provider, name="legacy")
+    emu.admin.clear_requests()
+    cluster_id, outs, _ = create(
+        provider, name="legacy", adopt_existing_id=existing_id, description="now managed"
+    )
+    assert cluster_id == existing_id
+    assert outs["description"] == "now managed"
+    assert mutating(emu) == [("PUT", f"/clusters/{existing_id}")]  # credentials applied once
+    checked = provider.check({}, cluster_inputs(adopt_existing_id="0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"))
+    with pytest.raises(ProviderCallError, match="there is no cluster"):
+        provider.create(checked.inputs)
+
+
+def test_check_rejects_bad_input_before_any_api_call(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    bad = cluster_inputs(
+        instances={"count": 9, "ram": 4, "cores": 2, "storage_size": 20}, replication_mode="sync"
+    )
+    result = provider.check({}, bad)
+    fields = {field for field, _ in result.failures}
+    assert fields == {"instances.count", "replication_mode"}
+    assert emu.admin.requests() == []
+
+
+def test_check_uses_the_catalog(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    failures = dict(provider.check({}, cluster_inputs(version="12", backup_location="mars-1")).failures)
+    assert "'12' is not offered" in failures["version"]
+    assert "13, 14, 15, 16, 17, 18" in failures["version"]
+    assert "'mars-1' is not a backup location" in failures["backup_location"]
+    old = provider.check({}, cluster_inputs()).inputs
+    failures = dict(provider.check(old, cluster_inputs(version="18")).failures)
+    assert "not an upgrade target" in failures["version"]
+    assert mutating(emu) == []
+
+
+def test_check_and_diff_handle_unknowns(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    cluster_id, outs, inputs = create(provider)
+    preview = cluster_inputs(version=UNKNOWN, backup_location=UNKNOWN)
+    result = provider.check(inputs, preview)
+    assert result.failures == []
+    diff = provider.diff(cluster_id, outs, {**inputs, "version": UNKNOWN, "backup_location": UNKNOWN})
+    assert diff.changes == DIFF_SOME
+    assert diff.replaces == ["backup_location"]
+
+
+def test_credentials_come_from_the_environment_too(emu: RunningEmulator) -> None:
+    with ProviderProcess(env={"IONOS_TOKEN": emu.token, "IONOS_API_URL": emu.api_url}) as process:
+        process.configure({})
+        checked = process.check({}, cluster_inputs())
+        assert checked.failures == []
+        cluster_id, _ = process.create(checked.inputs)
+    assert [c["id"] for c in clusters(emu)] == [cluster_id]
+
+
+def test_missing_credentials_fail_the_check(emu: RunningEmulator) -> None:
+    with ProviderProcess(env={"IONOS_TOKEN": "", "IONOS_API_URL": emu.api_url}) as process:
+        process.configure({})
+        failures = dict(process.check({}, cluster_inputs()).failures)
+    assert "ionos:token" in failures
+    assert "IONOS_TOKEN" in failures["ionos:token"]
+    assert emu.admin.requests() == []
+
+
+def test_the_pickled_provider_holds_no_secret_and_is_small(emu: RunningEmulator) -> None:
+    assert len(PROVIDER_STRING) < 200
+    raw = base64.b64decode(PROVIDER_STRING)
+    assert b"provider.cluster_provider" in raw  # pickled by reference
+    for secret in (emu.token.encode(), PASSWORD.encode()):
+        assert secret not in raw
+    provider_object = pickle.loads(raw)
+    assert vars(provider_object) == {}
+
+
+def test_errors_name_the_cluster_and_never_leak_the_token(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, _ = create(provider)
+    # a proxy's HTML page (a 400 is not retried, so the test need not wait through the backoff)
+    emu.admin.add_fault("raw", status=400, body="<html>proxy error</html>", times=None, method="GET")
+    with pytest.raises(ProviderCallError) as caught:
+        provider.read(cluster_id, outs)
+    details = caught.value.details
+    assert f"cannot read cluster {cluster_id}" in details
+    assert "HTTP 400" in details
+    assert "expected JSON but got text/html" in details
+    assert "Traceback" not in details
+    assert emu.token not in details
+
+
+def test_progress_is_reported_while_waiting(emu: RunningEmulator) -> None:
+    emu.admin.set_pace(create="1s")
+    with ProviderProcess() as process:
+        process.configure({"ionos:token": emu.token, "ionos:endpoint": emu.api_url})
+        started = time.monotonic()
+        process.create(process.check({}, cluster_inputs()).inputs)
+        assert time.monotonic() - started >= 1.0
+    log = process.stderr()
+    assert "PROVISIONING" in log
+    assert "is AVAILABLE at pg-" in log
+    assert emu.token not in log
+    assert PASSWORD not in log

@@ -1,0 +1,234 @@
+"""The pure decisions of the provider: normalizing, validating, payloads and outputs (no network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from provider import spec
+from provider.api import models
+from tests.payloads import PASSWORD, REMOVE, cluster_inputs, set_path
+
+
+def failures(inputs: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, str]:
+    return {v.field: v.message() for v in spec.violations(spec.normalize(inputs), olds)}
+
+
+def test_valid_inputs_pass() -> None:
+    assert failures(cluster_inputs()) == {}
+
+
+def test_engine_floats_become_ints_and_defaults_are_set() -> None:
+    raw = cluster_inputs(instances={"count": 1.0, "ram": 4.0, "cores": 2.0, "storage_size": 20.0})
+    inputs = spec.normalize(raw)
+    assert inputs["instances"] == {"count": 1, "ram": 4, "cores": 2, "storage_size": 20}
+    assert all(type(v) is int for v in inputs["instances"].values())
+    assert inputs["replication_mode"] == "ASYNCHRONOUS"
+    assert inputs["connection_pooler"] == "DISABLED"
+    assert inputs["logs_enabled"] is False
+    assert inputs["metrics_enabled"] is False
+    assert inputs["backup_retention_days"] == 7
+    assert inputs["timeouts"] == {"create": "60m", "update": "60m", "delete": "60m"}
+    assert spec.normalize({**raw, "timeouts": {"create": "2h"}})["timeouts"]["create"] == "2h"
+    assert spec.from_engine({"port": 5432.0, "__provider": "x"}) == {"port": 5432}
+
+
+# (input path, bad value, field expected in the failure)
+BAD_INPUTS: list[tuple[str, Any, str]] = [
+    ("location", "mars/olympus", "location"),
+    ("location", REMOVE, "location"),
+    ("name", "a", "name"),
+    ("name", "-x-", "name"),
+    ("name", "n" * 64, "name"),
+    ("version", "", "version"),
+    ("instances.count", 0, "instances.count"),
+    ("instances.count", 6, "instances.count"),
+    ("instances.ram", 2, "instances.ram"),
+    ("instances.ram", 300, "instances.ram"),
+    ("instances.cores", 0, "instances.cores"),
+    ("instances.cores", 63, "instances.cores"),
+    ("instances.storage_size", 5, "instances.storage_size"),
+    ("instances.storage_size", 5000, "instances.storage_size"),
+    ("instances.ram", "4", "instances.ram"),
+    ("instances.ram", 4.5, "instances.ram"),
+    ("instances", "large", "instances"),
+    ("connection.datacenter_id", "", "connection.datacenter_id"),
+    ("connection.lan_id", "two", "connection.lan_id"),
+    ("connection.primary_instance_address", "192.168.1.1", "connection.primary_instance_address"),
+    ("connection.primary_instance_address", "10.208.1.1/24", "connection.primary_instance_address"),
+    ("connection.primary_instance_address", "300.1.1.1/24", "connection.primary_instance_address"),
+    ("maintenance_window.time", "24:00:00", "maintenance_window.time"),
+    ("maintenance_window.day_of_the_week", "sunday", "maintenance_window.day_of_the_week"),
+    ("replication_mode", "SYNCHRONOUS", "replication_mode"),
+    ("replication_mode", "STRICTLY_SYNCHRONOUS", "replication_mode"),
+    ("credentials.username", "postgres", "credentials.username"),
+    ("credentials.username", "x", "credentials.username"),
+    ("credentials.username", "has-dash", "credentials.username"),
+    ("credentials.password", "short", "credentials.password"),
+    ("credentials.password", "nouppercase1!", "credentials.password"),
+    ("credentials.database", "my-db", "credentials.database"),
+    ("credentials", REMOVE, "credentials"),
+    ("backup_location", REMOVE, "backup_location"),
+    ("backup_retention_days", 0, "backup_retention_days"),
+    ("backup_retention_days", 400, "backup_retention_days"),
+    ("connection_pooler", "ON", "connection_pooler"),
+    ("logs_enabled", "yes", "logs_enabled"),
+    ("restore_from_backup", {"source_backup_id": "not-a-uuid"}, "restore_from_backup.source_backup_id"),
+    (
+        "restore_from_backup",
+        {"recovery_target_datetime": "2026-01-01T00:00:00Z"},
+        "restore_from_backup.recovery_target_datetime",
+    ),
+    ("restore_from_backup", {}, "restore_from_backup"),
+    (
+        "restore_from_backup",
+        {"source_backup_id": "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2", "recovery_target_datetime": "noon"},
+        "restore_from_backup.recovery_target_datetime",
+    ),
+    ("timeouts", {"create": "soon"}, "timeouts.create"),
+    ("timeouts", {"eventually": "5m"}, "timeouts.eventually"),
+    ("adopt_existing_id", "cluster-7", "adopt_existing_id"),
+    ("storage", 10, "storage"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD_INPUTS, ids=lambda v: str(v)[:25])
+def test_invalid_inputs_name_the_field_value_and_rule(path: str, value: Any, field: str) -> None:
+    found = failures(set_path(cluster_inputs(), path, value))
+    assert field in found, found
+    message = found[field]
+    assert message.startswith(f"{field}: ")
+    if path == "credentials.password":
+        assert str(value) not in message
+        assert "(hidden)" in message
+    elif value is not REMOVE and not isinstance(value, dict):
+        assert repr(value) in message
+
+
+def test_downgrade_and_shrink_are_rejected_against_the_old_inputs() -> None:
+    olds = spec.normalize(cluster_inputs(version="16"))
+    found = failures(cluster_inputs(version="15"), olds)
+    assert "older than the current version" in found["version"]
+    found = failures(set_path(cluster_inputs(), "instances.storage_size", 10), olds)
+    assert "storage can only grow" in found["instances.storage_size"]
+    assert failures(cluster_inputs(version="17"), olds) == {}
+
+
+def test_in_place_restore_is_fine_on_an_existing_cluster() -> None:
+    olds = spec.normalize(cluster_inputs())
+    restore = {"recovery_target_datetime": "2026-01-01T00:00:00Z"}
+    assert failures(cluster_inputs(restore_from_backup=restore), olds) == {}
+
+
+def test_unknown_values_are_not_validated() -> None:
+    inputs = cluster_inputs(name=Unknown(), location=Unknown())
+    inputs["instances"]["ram"] = Unknown()
+    inputs["credentials"] = Unknown()
+    assert failures(inputs) == {}
+    assert "instances.ram" in failures(set_path(inputs, "instances.ram", 1))
+
+
+def test_durations() -> None:
+    assert spec.parse_duration("60m") == 3600
+    assert spec.parse_duration("1h30m") == 5400
+    assert spec.parse_duration("90s") == 90
+    assert spec.parse_duration(120) == 120
+    for bad in ("", "0m", "soon", -5, True):
+        with pytest.raises(ValueError, match="duration"):
+            spec.parse_duration(bad)
+
+
+def test_create_payload_uses_the_wire_names() -> None:
+    inputs = spec.normalize(cluster_inputs(connection_pooler="SESSION"))
+    wire = spec.create_properties(inputs).to_wire()
+    assert wire["instances"] == {"count": 1, "ram": 4, "cores": 2, "storageSize": 20}
+    assert wire["backup"] == {"location": "eu-central-3", "retentionDays": 7}
+    assert wire["maintenanceWindow"] == {"time": "03:00:00", "dayOfTheWeek": "Sunday"}
+    assert wire["connection"]["primaryInstanceAddress"] == "192.168.2.101/24"
+    assert wire["credentials"]["password"] == PASSWORD
+    assert wire["connectionPooler"] == "SESSION"
+    assert "location" not in wire
+    assert "timeouts" not in wire
+    assert "restoreFromBackup" not in wire
+
+
+def test_create_from_backup_payload() -> None:
+    source = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
+    inputs = spec.normalize(
+        cluster_inputs(
+            restore_from_backup={
+                "source_backup_id": source,
+                "recovery_target_datetime": "2026-07-01T09:00:00Z",
+            }
+        )
+    )
+    wire = spec.create_properties(inputs).to_wire()
+    assert wire["restoreFromBackup"] == {
+        "sourceBackupId": source,
+        "recoveryTargetDatetime": "2026-07-01T09:00:00Z",
+    }
+
+
+def test_ensure_payload_is_the_whole_cluster_with_credentials() -> None:
+    inputs = spec.normalize(cluster_inputs(description=""))
+    wire = spec.ensure_properties(inputs).to_wire()
+    assert wire["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
+    assert "description" not in wire
+    assert set(wire) >= {"name", "version", "instances", "connection", "maintenanceWindow", "backup"}
+    restored = spec.ensure_properties(inputs, restore_to="2026-07-01T09:00:00+02:00").to_wire()
+    assert restored["restoreFromBackup"] == {"recoveryTargetDatetime": "2026-07-01T07:00:00Z"}
+
+
+def _cluster(**metadata: Any) -> models.ClusterRead:
+    return models.ClusterRead.model_validate(
+        {
+            "id": "4e4a7d1e-0000-4000-8000-000000000001",
+            "metadata": {"state": "AVAILABLE", "dnsName": "pg-abc.postgresql.de-fra.ionos.com", **metadata},
+            "properties": {
+                "name": "orders-db",
+                "version": "16",
+                "instances": {"count": 1, "ram": 4, "cores": 2, "storageSize": 20},
+                "connection": {
+                    "datacenterId": "dc",
+                    "lanId": "2",
+                    "primaryInstanceAddress": "192.168.2.101/24",
+                },
+                "maintenanceWindow": {"time": "03:00:00", "dayOfTheWeek": "Sunday"},
+                "replicationMode": "ASYNCHRONOUS",
+                "credentials": {"username": "orders", "database": "orders"},
+                "connectionPooler": "DISABLED",
+                "logsEnabled": False,
+                "metricsEnabled": False,
+                "backup": {"location": "eu-central-3", "retentionDays": 7},
+                "futureField": 1,
+            },
+        }
+    )
+
+
+def test_outputs_carry_what_only_the_inputs_know() -> None:
+    inputs = spec.normalize(cluster_inputs())
+    outs = spec.outputs(_cluster(), inputs)
+    assert outs["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
+    assert outs["location"] == "de/fra"
+    assert outs["instances"]["storage_size"] == 20
+    assert outs["backup_location"] == "eu-central-3"
+    assert outs["dns_name"] == "pg-abc.postgresql.de-fra.ionos.com"
+    assert outs["port"] == 5432
+    assert outs["state"] == "AVAILABLE"
+    assert (
+        outs["connection_uri"]
+        == "postgresql://orders:P%40ssw0rd123@pg-abc.postgresql.de-fra.ionos.com:5432/orders"
+    )
+    assert "futureField" not in outs
+    assert set(spec.inputs_from_outputs(outs)) <= spec.KNOWN_INPUTS
+    failed = spec.outputs(_cluster(state="FAILED", statusMessage="disk"), inputs)
+    assert (failed["state"], failed["status_message"]) == ("FAILED", "disk")
+
+
+def test_connection_uri_escapes_every_part() -> None:
+    uri = spec.connection_uri("u@x", "p/a:ss@?#", "h.example", "d b")
+    assert uri == "postgresql://u%40x:p%2Fa%3Ass%40%3F%23@h.example:5432/d%20b"
+    assert spec.connection_uri(None, "p", "h", "d") == ""
