@@ -1,0 +1,34 @@
+"""The `PostgresCluster` component and the lookups behind it.
+
+from components import PostgresCluster, PostgresClusterArgs, get_backups
+"""
+
+from provider import ConnectionArgs, CredentialsArgs, InstancesArgs, MaintenanceWindowArgs, TimeoutsArgs
+
+from .lookups import (
+    CatalogLookupError,
+    choose_backup_location,
+    choose_version,
+    get_backup_locations,
+    get_backups,
+    get_versions,
+)
+from .postgres_cluster import PostgresCluster, PostgresClusterArgs
+from .stack_config import cluster_args_from_config
+
+__all__ = [
+    "CatalogLookupError",
+    "ConnectionArgs",
+    "CredentialsArgs",
+    "InstancesArgs",
+    "MaintenanceWindowArgs",
+    "PostgresCluster",
+    "PostgresClusterArgs",
+    "TimeoutsArgs",
+    "choose_backup_location",
+    "choose_version",
+    "cluster_args_from_config",
+    "get_backup_locations",
+    "get_backups",
+    "get_versions",
+]

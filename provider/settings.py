@@ -37,13 +37,23 @@ def stack_config(key: str) -> str | None:
         return _stack_config.get(key)
 
 
-def client_for(location: str, env: Mapping[str, str] | None = None, **options: Any) -> PostgresClient:
-    """A fresh client for one call, with credentials as they are configured right now."""
+def client_for(
+    location: str,
+    token: str | None = None,
+    endpoint: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **options: Any,
+) -> PostgresClient:
+    """A fresh client for one call, with credentials as they are configured right now.
+
+    `token` and `endpoint` are the stack configuration as a Pulumi program reads it; without them,
+    the configuration the engine gave the provider process is used; the environment comes last.
+    """
     env = os.environ if env is None else env
     return PostgresClient(
         location,
-        token=stack_config(CONFIG_TOKEN) or None,
-        api_url=stack_config(CONFIG_ENDPOINT) or None,
+        token=token or stack_config(CONFIG_TOKEN) or None,
+        api_url=endpoint or stack_config(CONFIG_ENDPOINT) or None,
         env=env,
         **options,
     )

@@ -1,0 +1,159 @@
+"""Lookups a program makes before it declares a cluster: versions, backup locations, backups.
+
+The choices are plain functions (tested alone); the `get_*` functions wrap them in Outputs for use in
+programs, with the same credentials and endpoint as the provider (`ionos:token` and `ionos:endpoint`
+from the stack configuration, then IONOS_TOKEN and IONOS_API_URL). The catalog is fetched once per
+endpoint and program run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pulumi
+
+from provider import lookups, settings
+from provider.api import ApiError, ConfigurationError, PostgresClient
+from provider.api.regions import normalize_region
+from provider.api.rules import major_version
+
+USABLE_STATUSES = ("RECOMMENDED", "SUPPORTED")
+# Backups away from the cluster's city, as IONOS advises; the first one the service offers is taken.
+PREFERRED_BACKUP_LOCATIONS: Mapping[str, tuple[str, ...]] = {
+    "de-fra": ("eu-central-3", "eu-central-2", "de"),  # Frankfurt -> Berlin
+    "de-txl": ("de", "eu-south-2"),  # Berlin -> Frankfurt
+    "es-vit": ("de", "eu-central-3"),  # Logroño -> Frankfurt
+}
+FALLBACK_BACKUP_LOCATIONS = ("eu-central-3", "de")  # elsewhere: the getting-started guide's location
+
+
+class CatalogLookupError(pulumi.RunError):
+    """A version or backup location that the service does not offer; the message lists what it does."""
+
+
+@dataclass(frozen=True)
+class Backup:
+    id: str
+    cluster_id: str
+    version: str
+    is_active: bool
+    earliest_recovery_target_time: str | None
+    latest_recovery_target_time: str | None  # None: restorable up to now
+    location: str
+
+
+def program_client(location: str) -> PostgresClient:
+    """A client configured as the provider's: stack configuration first, then the environment."""
+    config = pulumi.Config("ionos")
+    return settings.client_for(location, token=config.get("token"), endpoint=config.get("endpoint"))
+
+
+def choose_version(catalog: lookups.Catalog, requested: str | None) -> lookups.VersionInfo:
+    """The requested major version, or the newest RECOMMENDED one (else the newest SUPPORTED)."""
+    usable = [v for v in catalog.versions if v.status in USABLE_STATUSES]
+    described = ", ".join(f"{v.version} ({v.status.lower()})" for v in _newest_first(catalog.versions))
+    if requested is None:
+        for status in USABLE_STATUSES:
+            candidates = _newest_first([v for v in usable if v.status == status])
+            if candidates:
+                return candidates[0]
+        raise CatalogLookupError(
+            f"the service offers no recommended or supported version; it lists {described}"
+        )
+    wanted = requested.strip().lower().removeprefix("postgresql").removeprefix("postgres").strip()
+    found = catalog.version(wanted)
+    if found is None:
+        raise CatalogLookupError(f"PostgreSQL version {requested!r} is not offered; available: {described}")
+    if found.status == "DEPRECATED":
+        others = ", ".join(v.version for v in _newest_first(usable))
+        raise CatalogLookupError(f"PostgreSQL version {found.version!r} is deprecated; use one of {others}")
+    return found
+
+
+def choose_backup_location(catalog: lookups.Catalog, location: str, requested: str | None) -> str:
+    offered = list(catalog.backup_locations)
+    if requested is not None:
+        if requested not in offered:
+            raise CatalogLookupError(
+                f"backup location {requested!r} is not offered in {location}; valid: {', '.join(offered)}"
+            )
+        return requested
+    region = normalize_region(location)
+    for candidate in PREFERRED_BACKUP_LOCATIONS.get(region, FALLBACK_BACKUP_LOCATIONS):
+        if candidate in offered:
+            return candidate
+    if not offered:
+        raise CatalogLookupError(f"the service offers no backup location in {location}")
+    return offered[0]
+
+
+def _newest_first(versions: Sequence[lookups.VersionInfo]) -> list[lookups.VersionInfo]:
+    return sorted(versions, key=lambda v: major_version(v.version) or (0,), reverse=True)
+
+
+def catalog_for(location: str) -> lookups.Catalog:
+    try:
+        with program_client(location) as client:
+            return lookups.catalog(client)
+    except (ApiError, ConfigurationError) as exc:
+        raise CatalogLookupError(f"cannot look up PostgreSQL versions and backup locations: {exc}") from None
+
+
+def resolve_version(location: str, requested: str | None) -> str:
+    return choose_version(catalog_for(location), requested).version
+
+
+def resolve_backup_location(location: str, requested: str | None) -> str:
+    return choose_backup_location(catalog_for(location), location, requested)
+
+
+def get_versions(location: pulumi.Input[str]) -> pulumi.Output[list[dict[str, Any]]]:
+    """Every version the region offers: `{id, version, status, comment, can_upgrade_to}`."""
+
+    def fetch(where: str) -> list[dict[str, Any]]:
+        return [asdict(v) for v in _newest_first(catalog_for(where).versions)]
+
+    return pulumi.Output.from_input(location).apply(fetch)
+
+
+def get_backup_locations(location: pulumi.Input[str]) -> pulumi.Output[list[str]]:
+    return pulumi.Output.from_input(location).apply(lambda where: list(catalog_for(where).backup_locations))
+
+
+def list_backups(location: str, cluster_id: str | None = None) -> list[Backup]:
+    try:
+        with program_client(location) as client:
+            found = client.list_backups(cluster_id=cluster_id)
+    except (ApiError, ConfigurationError) as exc:
+        raise CatalogLookupError(f"cannot list the backups: {exc}") from None
+    return [
+        Backup(
+            id=b.id,
+            cluster_id=b.properties.cluster_id or "",
+            version=b.properties.postgres_cluster_version or "",
+            is_active=bool(b.properties.is_active),
+            earliest_recovery_target_time=_text(b.properties.earliest_recovery_target_time),
+            latest_recovery_target_time=_text(b.properties.latest_recovery_target_time),
+            location=b.properties.location or "",
+        )
+        for b in found
+    ]
+
+
+def get_backups(
+    cluster_id: pulumi.Input[str] | None, location: pulumi.Input[str]
+) -> pulumi.Output[list[dict[str, Any]]]:
+    """A cluster's backups (all of the region's without an id) with their recovery windows."""
+    return pulumi.Output.all(pulumi.Output.from_input(location), pulumi.Output.from_input(cluster_id)).apply(
+        lambda values: [asdict(b) for b in list_backups(values[0], values[1])]
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return str(value)

@@ -1,0 +1,45 @@
+"""One cluster described by stack configuration, as the root program and the basic example use it.
+
+pulumi config set location de/fra
+pulumi config set --secret password '...'
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from provider import ConnectionArgs, CredentialsArgs, InstancesArgs, MaintenanceWindowArgs
+
+from .postgres_cluster import PostgresClusterArgs
+
+
+def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
+    """Keys (all in the project's namespace): location, clusterName, version, backupLocation, instances,
+    ram, cores, storageSize, datacenterId, lanId, primaryInstanceAddress, maintenanceDay,
+    maintenanceTime, username, database, password (secret)."""
+    return PostgresClusterArgs(
+        location=config.require("location"),
+        name=config.get("clusterName"),
+        version=config.get("version"),
+        backup_location=config.get("backupLocation"),
+        instances=InstancesArgs(
+            count=config.get_int("instances") or 1,
+            ram=config.get_int("ram") or 4,
+            cores=config.get_int("cores") or 2,
+            storage_size=config.get_int("storageSize") or 20,
+        ),
+        connection=ConnectionArgs(
+            datacenter_id=config.require("datacenterId"),
+            lan_id=config.get("lanId") or "1",
+            primary_instance_address=config.require("primaryInstanceAddress"),
+        ),
+        maintenance_window=MaintenanceWindowArgs(
+            time=config.get("maintenanceTime") or "02:00:00",
+            day_of_the_week=config.get("maintenanceDay") or "Sunday",
+        ),
+        credentials=CredentialsArgs(
+            username=config.get("username") or "app",
+            database=config.get("database") or "app",
+            password=config.require_secret("password"),
+        ),
+    )

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.testing import RunningEmulator
+from provider import lookups
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalog_cache() -> Iterator[None]:
+    lookups.forget()
+    yield
+    lookups.forget()
+
+
+@pytest.fixture
+def api_env(emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
+    """Point programs at the emulator the way users do: IONOS_API_URL and IONOS_TOKEN."""
+    monkeypatch.setenv("IONOS_API_URL", emulator.api_url)
+    monkeypatch.setenv("IONOS_TOKEN", emulator.token)
+    return emulator

@@ -1,0 +1,179 @@
+"""The component's wiring with the engine mocked (its lookups still go to the emulator over a socket)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import (
+    ConnectionArgs,
+    CredentialsArgs,
+    PostgresCluster,
+    PostgresClusterArgs,
+)
+from components.postgres_cluster import child_options
+from emulator.testing import RunningEmulator
+
+REPO = Path(__file__).resolve().parents[2]
+CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.created: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.created.append(args)
+        if args.typ == CLUSTER_TYPE:
+            outputs = {
+                **args.inputs,
+                "dns_name": "pg-mockmockmockmock1.postgresql.de-fra.ionos.com",
+                "state": "AVAILABLE",
+                "status_message": "",
+                "port": 5432,
+                "connection_uri": "postgresql://app:secret@pg-mock:5432/app",
+            }
+            return "4e4a7d1e-0000-4000-8000-00000000c1a5", outputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {
+                "name": args.name,
+                "outputs": {"dnsName": "pg-producer.postgresql.de-fra.ionos.com", "port": 5432},
+                "secretOutputNames": [],
+            }
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+@pytest.fixture
+def mocks(api_env: RunningEmulator) -> Mocks:
+    mocked = Mocks()
+    pulumi.runtime.set_mocks(mocked, project="ionos-postgres", stack="test", preview=False)
+    return mocked
+
+
+def secret_flag(output: pulumi.Output[Any]) -> pulumi.Output[bool]:
+    flag: pulumi.Output[bool] = pulumi.Output.from_input(output.is_secret())
+    return flag
+
+
+def component(**overrides: Any) -> PostgresCluster:
+    args = PostgresClusterArgs(
+        location="de/fra",
+        connection=ConnectionArgs(
+            datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003",
+            lan_id="1",
+            primary_instance_address="10.1.1.5/24",
+        ),
+        credentials=CredentialsArgs(
+            username="app", password=pulumi.Output.secret("S3cret-Passw0rd!"), database="app"
+        ),
+        **overrides,
+    )
+    return PostgresCluster("orders", args)
+
+
+@pulumi.runtime.test
+def test_the_cluster_is_a_child_with_looked_up_values(mocks: Mocks) -> pulumi.Output[Any]:
+    db = component()
+
+    def verify(values: list[Any]) -> None:
+        parent_urn, child_urn, dns_name, version, backup_location, port = values
+        assert parent_urn.endswith("ionos:postgres:PostgresCluster::orders")
+        # the child's type chain starts with its parent's type: parent=self
+        assert child_urn.endswith(
+            "ionos:postgres:PostgresCluster$pulumi-python:dynamic/ionos:PostgresV2Cluster::orders"
+        )
+        assert dns_name == "pg-mockmockmockmock1.postgresql.de-fra.ionos.com"
+        assert version == "16"  # the emulator's recommended version
+        assert backup_location == "eu-central-3"  # Frankfurt backs up to Berlin
+        assert port == 5432
+        (cluster,) = [r for r in mocks.created if r.typ == CLUSTER_TYPE]
+        inputs = cluster.inputs
+        assert inputs["name"] == "orders"
+        assert inputs["instances"] == {"count": 1, "ram": 4, "cores": 2, "storage_size": 20}
+        assert inputs["maintenance_window"] == {"time": "02:00:00", "day_of_the_week": "Sunday"}
+        assert "__provider" in inputs
+
+    return pulumi.Output.all(
+        db.urn, db.cluster.urn, db.dns_name, db.version, db.backup_location, db.port
+    ).apply(verify)
+
+
+@pulumi.runtime.test
+def test_secrets_stay_secret(mocks: Mocks) -> pulumi.Output[Any]:
+    db = component()
+    checks = [secret_flag(db.connection_uri), secret_flag(db.cluster.credentials), secret_flag(db.dns_name)]
+
+    def verify(flags: list[bool]) -> None:
+        assert flags == [True, True, False]
+
+    return pulumi.Output.all(*checks).apply(verify)
+
+
+@pulumi.runtime.test
+def test_requested_values_pass_through(mocks: Mocks) -> pulumi.Output[Any]:
+    db = component(
+        name="orders-primary",
+        version="17",
+        backup_location="de",
+        connection_pooler="TRANSACTION",
+        timeouts={"create": "2h"},
+    )
+
+    def verify(values: list[Any]) -> None:
+        version, backup_location = values
+        assert (version, backup_location) == ("17", "de")
+        (cluster,) = [r for r in mocks.created if r.typ == CLUSTER_TYPE]
+        assert cluster.inputs["name"] == "orders-primary"
+        assert cluster.inputs["connection_pooler"] == "TRANSACTION"
+        assert cluster.inputs["timeouts"] == {"create": "2h"}
+
+    return pulumi.Output.all(db.version, db.backup_location).apply(verify)
+
+
+def test_a_wrong_version_fails_the_program_with_the_choices(mocks: Mocks) -> None:
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        return component(version="11").version
+
+    with pytest.raises(Exception, match="'11' is not offered; available: 18 \\(beta\\), 17"):
+        program()
+
+
+@pulumi.runtime.test
+def test_protect_and_retain_on_delete_reach_the_cluster(mocks: Mocks) -> pulumi.Output[Any]:
+    args = PostgresClusterArgs(
+        location="de/fra",
+        connection=ConnectionArgs(datacenter_id="dc", lan_id="1", primary_instance_address="10.1.1.5/24"),
+        credentials=CredentialsArgs(username="app", password="S3cret-Passw0rd!", database="app"),
+    )
+    db = PostgresCluster("kept", args, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+
+    def verify(_: Any) -> None:
+        assert db.cluster._protect is True
+        options = child_options(db, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+        assert (options.parent, options.protect, options.retain_on_delete) == (db, True, True)
+        assert child_options(db, None).retain_on_delete is None
+
+    return db.cluster.urn.apply(verify)
+
+
+@pulumi.runtime.test
+def test_the_consumer_reads_dns_name_through_a_stack_reference(mocks: Mocks) -> pulumi.Output[Any]:
+    program = runpy.run_path(str(REPO / "examples" / "consumer" / "__main__.py"))
+
+    def verify(values: list[Any]) -> None:
+        host, endpoint, jdbc = values
+        assert host == "pg-producer.postgresql.de-fra.ionos.com"
+        assert endpoint == "pg-producer.postgresql.de-fra.ionos.com:5432"
+        assert jdbc == "jdbc:postgresql://pg-producer.postgresql.de-fra.ionos.com:5432/app"
+        (ref,) = [r for r in mocks.created if r.typ == "pulumi:pulumi:StackReference"]
+        assert ref.name == "organization/ionos-postgres-basic/test"
+
+    return pulumi.Output.all(program["host"], program["endpoint"], program["jdbc_url"]).apply(verify)

@@ -1,0 +1,106 @@
+"""Choosing a version and a backup location from the service's catalog, and listing backups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components import CatalogLookupError, choose_backup_location, choose_version
+from components.lookups import list_backups, resolve_backup_location, resolve_version
+from emulator.testing import RunningEmulator, emulator_thread
+from provider import lookups
+from provider.api import PostgresClient
+from provider.api import models as m
+from tests.payloads import cluster_properties
+
+
+def catalog_of(emulator: RunningEmulator) -> lookups.Catalog:
+    with PostgresClient("de-fra", api_url=emulator.api_url, token=emulator.token, env={}) as client:
+        return lookups.catalog(client)
+
+
+def test_the_requested_version(api_env: RunningEmulator) -> None:
+    assert resolve_version("de/fra", "16") == "16"
+    assert resolve_version("de/fra", "PostgreSQL 15") == "15"
+    assert resolve_version("de/fra", "18") == "18"  # beta, but asked for by name
+
+
+def test_without_a_version_the_newest_recommended_one(api_env: RunningEmulator) -> None:
+    assert resolve_version("de/fra", None) == "16"
+
+
+def test_newest_supported_when_nothing_is_recommended(tmp_path: Path) -> None:
+    seed = {
+        "versions": [
+            {"version": "14", "status": "SUPPORTED", "canUpgradeTo": ["15"]},
+            {"version": "15", "status": "SUPPORTED", "canUpgradeTo": []},
+            {"version": "16", "status": "BETA", "canUpgradeTo": []},
+        ],
+        "backupLocations": ["de"],
+    }
+    (tmp_path / "seed.json").write_text(json.dumps(seed))
+    with emulator_thread(seed=tmp_path / "seed.json") as emu:
+        assert choose_version(catalog_of(emu), None).version == "15"
+
+
+def test_unknown_and_deprecated_versions_list_the_choices(api_env: RunningEmulator) -> None:
+    with pytest.raises(CatalogLookupError) as unknown:
+        resolve_version("de/fra", "12")
+    assert "'12' is not offered" in str(unknown.value)
+    assert "16 (recommended)" in str(unknown.value)
+    assert "13 (deprecated)" in str(unknown.value)
+    with pytest.raises(CatalogLookupError) as deprecated:
+        resolve_version("de/fra", "13")
+    assert "'13' is deprecated; use one of 17, 16, 15, 14" in str(deprecated.value)
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [("de/fra", "eu-central-3"), ("de/txl", "de"), ("es/vit", "de"), ("gb/lhr", "eu-central-3")],
+)
+def test_default_backup_location_per_region(api_env: RunningEmulator, location: str, expected: str) -> None:
+    assert resolve_backup_location(location, None) == expected
+
+
+def test_default_backup_location_falls_back_to_what_is_offered(api_env: RunningEmulator) -> None:
+    catalog = lookups.Catalog(versions=(), backup_locations=("eu-south-2", "zz-north-1"))
+    assert choose_backup_location(catalog, "de/fra", None) == "eu-south-2"
+    assert choose_backup_location(catalog, "us/las", None) == "eu-south-2"
+
+
+def test_requested_backup_location(api_env: RunningEmulator) -> None:
+    assert resolve_backup_location("de/fra", "eu-south-2") == "eu-south-2"
+    with pytest.raises(CatalogLookupError) as caught:
+        resolve_backup_location("de/fra", "mars-1")
+    assert "'mars-1' is not offered in de/fra; valid: de, eu-central-2, eu-central-3" in str(caught.value)
+
+
+def test_the_catalog_is_fetched_once_per_run(api_env: RunningEmulator) -> None:
+    for _ in range(5):
+        resolve_version("de/fra", "16")
+        resolve_backup_location("de/fra", None)
+    paths = [r["path"] for r in api_env.admin.requests()]
+    assert paths == ["/versions", "/backup-locations"]
+
+
+def test_lookup_errors_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IONOS_TOKEN", raising=False)
+    monkeypatch.delenv("IONOS_USERNAME", raising=False)
+    with pytest.raises(CatalogLookupError, match="no IONOS credentials"):
+        resolve_version("de/fra", "16")
+
+
+def test_backups_with_their_recovery_windows(api_env: RunningEmulator) -> None:
+    client = PostgresClient("de-fra", env={"IONOS_TOKEN": api_env.token, "IONOS_API_URL": api_env.api_url})
+    created = client.create_cluster(m.ClusterCreateProperties.model_validate(cluster_properties()))
+    client.get_cluster(created.id)
+    (backup,) = list_backups("de/fra", created.id)
+    assert backup.cluster_id == created.id
+    assert backup.is_active
+    assert backup.version == "16"
+    assert backup.earliest_recovery_target_time is not None
+    assert backup.earliest_recovery_target_time.endswith("Z")
+    assert backup.latest_recovery_target_time is None
+    assert list_backups("de/fra", "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2") == []
