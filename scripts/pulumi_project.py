@@ -92,7 +92,6 @@ class Engine:
     def stack(self, project_dir: Path, stack_name: str, inline: bool | None = None) -> auto.Stack:
         """The project's stack, created if needed; `inline` says how the program runs (default: as needed)."""
         project_dir = project_dir.resolve()
-        os.environ["PATH"] = self.env()["PATH"]  # the Automation API looks `pulumi` up here
         options = auto.LocalWorkspaceOptions(
             work_dir=str(project_dir),
             env_vars=self.env(),

@@ -1,0 +1,78 @@
+"""End-to-end fixtures: the real Pulumi CLI, a local file backend, and the emulator."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from emulator.pace import Paces
+from emulator.testing import RunningEmulator, emulator_thread
+from scripts.pulumi_project import REPO, Engine, ensure_cli
+
+PASSWORD = "E2e-Passw0rd!"
+PACE = "create=1s,update=1s,restore=1s,delete=1s"
+HOW_TO_GET_THE_CLI = (
+    "the end-to-end tests need the Pulumi CLI: install it "
+    "(https://www.pulumi.com/docs/iac/download-install/) or install Go >= 1.25 so that "
+    "scripts/ensure-pulumi can build it from its Go modules"
+)
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin_dirs() -> list[Path]:
+    if shutil.which("pulumi") is None and shutil.which("go") is None:
+        pytest.skip(HOW_TO_GET_THE_CLI)
+    return ensure_cli()
+
+
+@pytest.fixture(scope="module")
+def e2e_emulator() -> Iterator[RunningEmulator]:
+    with emulator_thread(paces=Paces.parse(PACE)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def engine(pulumi_bin_dirs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    backend = tmp_path_factory.mktemp("backend")
+    return Engine(pulumi_bin_dirs, backend, passphrase=secrets.token_urlsafe(16))
+
+
+def copy_project(name: str, destination: Path) -> Path:
+    """A copy of an example (or the root program, name "."), so that stack files stay out of the checkout."""
+    source = REPO if name == "." else REPO / "examples" / name
+    target = destination / (name if name != "." else "root")
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.is_file() and (entry.suffix in {".py", ".yaml"}):
+            shutil.copy(entry, target / entry.name)
+    settings = yaml.safe_load((target / "Pulumi.yaml").read_text())
+    settings["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+    (target / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
+    return target
+
+
+def configure(stack: auto.Stack, emulator: RunningEmulator, **values: str) -> None:
+    project = stack.workspace.project_settings().name
+    config = {f"{project}:{key}": auto.ConfigValue(value) for key, value in values.items()}
+    config[f"{project}:password"] = auto.ConfigValue(PASSWORD, secret=True)
+    config["ionos:token"] = auto.ConfigValue(emulator.token, secret=True)
+    config["ionos:endpoint"] = auto.ConfigValue(emulator.api_url)
+    stack.set_all_config(config)
+
+
+def exported_state(engine: Engine, stack: auto.Stack) -> str:
+    """`pulumi stack export` as a user runs it, and every file the backend keeps (state, history...)."""
+    exported = engine.cli("stack", "export", "--stack", stack.name, cwd=Path(stack.workspace.work_dir)).stdout
+    at_rest = [p.read_text(errors="replace") for p in engine.backend_dir.rglob("*") if p.is_file()]
+    return "\n".join([exported, *at_rest])
+
+
+def outputs(stack: auto.Stack) -> dict[str, Any]:
+    return {key: value.value for key, value in stack.outputs().items()}

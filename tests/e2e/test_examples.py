@@ -1,0 +1,67 @@
+"""The root program and the multi-cluster example through the real engine."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from emulator.testing import RunningEmulator
+from scripts.pulumi_project import Engine
+from tests.e2e.conftest import configure, copy_project
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_root_program_exports_dns_name(
+    engine: Engine, e2e_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    stack = engine.stack(copy_project(".", tmp_path), "dev")  # Pulumi.dev.yaml's values
+    configure(stack, e2e_emulator)
+    try:
+        result = stack.up(color="never")
+        (cluster,) = [c for c in e2e_emulator.admin.clusters() if c["name"] == "app-db"]
+        assert result.outputs["dnsName"].value == cluster["dnsName"]
+        assert result.outputs["clusterId"].value == cluster["id"]
+        assert result.outputs["state"].value == "AVAILABLE"
+    finally:
+        stack.destroy(color="never")
+    assert [c for c in e2e_emulator.admin.clusters() if c["name"] == "app-db"] == []
+
+
+def test_two_clusters_and_an_in_place_upgrade(
+    engine: Engine, e2e_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    stack = engine.stack(copy_project("multi-cluster", tmp_path), "dev")
+    configure(stack, e2e_emulator)
+    project = "ionos-postgres-multi"
+    try:
+        result = stack.up(color="never")
+        assert result.summary.resource_changes == {"create": 5}
+        by_name = {c["name"]: c for c in e2e_emulator.admin.clusters()}
+        assert by_name["orders"]["region"] == "de-fra"
+        assert by_name["analytics"]["region"] == "es-vit"
+        assert by_name["analytics"]["properties"]["replicationMode"] == "STRICTLY_SYNCHRONOUS"
+        assert result.outputs["analyticsBackupLocation"].value == "de"  # Logroño backs up to Frankfurt
+
+        stack.set_config(f"{project}:ordersVersion", auto.ConfigValue("17"))
+        preview = stack.preview(diff=True, color="never")
+        assert dict(preview.change_summary) == {"same": 4, "update": 1}
+        assert '~ version: "16" => "17"' in re.sub(r"\s+:", ":", preview.stdout)
+        e2e_emulator.admin.clear_requests()
+        stack.up(color="never")
+        upgraded = {c["name"]: c for c in e2e_emulator.admin.clusters()}["orders"]
+        assert upgraded["properties"]["version"] == "17"
+        assert [r["method"] for r in e2e_emulator.admin.mutating_requests()] == ["PUT"]
+
+        stack.set_config(f"{project}:ordersVersion", auto.ConfigValue("16"))
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert "older than the current version '17'" in str(refused.value)
+        assert "a major-version upgrade cannot be undone" in str(refused.value)
+        stack.set_config(f"{project}:ordersVersion", auto.ConfigValue("17"))
+    finally:
+        stack.destroy(color="never")
+    assert e2e_emulator.admin.clusters() == []
