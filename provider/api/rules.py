@@ -343,3 +343,12 @@ def upgrade_path_violation(old: str, new: str, can_upgrade_to: list[str], field:
     return Violation(
         field, new, f"is not an upgrade target of version {old!r} (it can be upgraded to: {targets})"
     )
+
+
+def markdown_table() -> str:
+    """The field rules as the README shows them (a test keeps the README in step with this module)."""
+    rows = ["| Input | API field | Required by the API | Rule |", "|---|---|---|---|"]
+    for rule in CLUSTER_FIELD_RULES:
+        required = "yes" if rule.required else "no"
+        rows.append(f"| `{rule.input_path}` | `{rule.api_path}` | {required} | {rule.describe} |")
+    return "\n".join(rows)
