@@ -16,11 +16,12 @@ Safety rules it keeps:
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -43,6 +44,27 @@ if TYPE_CHECKING:
 BUSY = ("PROVISIONING", "UPDATING")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reported(operation: str) -> Callable[[F], F]:
+    """API and configuration errors leave a provider method as a ProviderError that says what failed."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def run(*args: Any) -> Any:
+            from .api import ApiError, ConfigurationError
+
+            try:
+                return method(*args)
+            except (ApiError, ConfigurationError) as exc:
+                raise ProviderError(f"{operation}: {exc}") from None
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
 class PostgresV2ClusterProvider(ResourceProvider):
     # Nothing secret is ever pickled: the state can show the provider reference in plain text.
     serialize_as_secret_always = False
@@ -62,6 +84,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     # -- check and diff (preview) ----------------------------------------------------------------
 
+    @_reported("checking the inputs failed")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         from . import spec
 
@@ -89,7 +112,11 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 known = lookups.catalog(client)
         except MissingCredentialsError as exc:
             return [CheckFailure(settings.CONFIG_TOKEN, str(exc))]
-        except (ApiError, ConfigurationError) as exc:
+        except ApiError as exc:
+            if exc.http_status in (401, 403):
+                return [CheckFailure(settings.CONFIG_TOKEN, f"was refused by the API: {exc}")]
+            raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
+        except ConfigurationError as exc:
             raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
         failures = []
         offered = known.version(version)
@@ -125,6 +152,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     # -- create ---------------------------------------------------------------------------------
 
+    @_reported("creating the cluster failed")
     def create(self, props: dict[str, Any]) -> CreateResult:
         from . import settings, spec
 
@@ -229,6 +257,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     # -- read -----------------------------------------------------------------------------------
 
+    @_reported("reading the cluster failed")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from . import settings, spec
         from .api import ApiError
@@ -248,6 +277,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     # -- update ---------------------------------------------------------------------------------
 
+    @_reported("updating the cluster failed")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from . import diffing, settings, spec
 
@@ -313,6 +343,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     # -- delete ---------------------------------------------------------------------------------
 
+    @_reported("deleting the cluster failed")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from . import settings, spec
 
@@ -401,15 +432,20 @@ class PostgresV2ClusterProvider(ResourceProvider):
         from .api import ApiError
         from .waiting import WaitTimeout, wait_for
 
-        def fetch() -> ClusterRead | None:
+        def fetch() -> ClusterRead | _Unanswered | None:
             try:
                 return client.get_cluster(cluster_id)
             except ApiError as exc:
                 if exc.is_not_found:
                     return None
+                if exc.http_status is None or exc.http_status >= 500 or exc.http_status == 429:
+                    # The client has retried already; a long wait outlives an API that is down a while.
+                    return _Unanswered(str(exc))
                 raise ProviderError(f"cannot read cluster {cluster_id} while {doing}: {exc}") from None
 
-        def check(current: ClusterRead | None) -> bool:
+        def check(current: ClusterRead | _Unanswered | None) -> bool:
+            if isinstance(current, _Unanswered):
+                return False
             if current is None and doing != "deleting":
                 raise _gone(cluster_id, doing)
             return done(current)
@@ -418,6 +454,11 @@ class PostgresV2ClusterProvider(ResourceProvider):
         try:
             return wait_for(fetch, check, timeout, self.schedule, progress.poll, sleep=self.sleep)
         except WaitTimeout as exc:
+            if isinstance(exc.last, _Unanswered):
+                raise ProviderError(
+                    f"cluster {cluster_id}: the API stopped answering during {_duration(exc.waited)} of "
+                    f"{doing} ({exc.last.error}). Run `pulumi up` again when it answers."
+                ) from None
             state = getattr(exc.last, "state", "unknown")
             advice = (
                 "It is kept: the next `pulumi up` finds it by name and continues waiting instead of "
@@ -533,6 +574,15 @@ _report_errors_without_tracebacks()
 def _report(message: str) -> None:
     """Progress for the person watching: the engine shows a provider's stderr under the update."""
     print(f"ionos-postgres: {message}", file=sys.stderr, flush=True)
+
+
+class _Unanswered:
+    """A poll that got no usable answer (5xx, 429 or no connection after the client's retries)."""
+
+    state = "not answering"
+
+    def __init__(self, error: str) -> None:
+        self.error = error
 
 
 class _Progress:

@@ -156,7 +156,8 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
     ) -> None:
         props = args.to_props()
         # The credentials hold the password: secret in the inputs as well as in the outputs.
-        props["credentials"] = pulumi.Output.secret(props["credentials"])
+        if "credentials" in props:  # when missing, check reports it, naming the field
+            props["credentials"] = pulumi.Output.secret(props["credentials"])
         for computed in ("dns_name", "state", "status_message", "port", "connection_uri"):
             props[computed] = None
         opts = pulumi.ResourceOptions.merge(

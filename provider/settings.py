@@ -13,10 +13,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .api import PostgresClient
+from .api import ConfigurationError, PostgresClient, Timeouts
 
 CONFIG_TOKEN = "ionos:token"  # noqa: S105 - a configuration key
 CONFIG_ENDPOINT = "ionos:endpoint"
+ENV_TIMEOUT = "IONOS_API_TIMEOUT"  # seconds to wait for each response (default 30)
 
 _lock = threading.Lock()
 _stack_config: dict[str, str] = {}
@@ -37,6 +38,16 @@ def stack_config(key: str) -> str | None:
         return _stack_config.get(key)
 
 
+def timeouts_from(text: str) -> Timeouts:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ConfigurationError(f"{ENV_TIMEOUT}={text!r} must be a number of seconds") from None
+    if seconds <= 0:
+        raise ConfigurationError(f"{ENV_TIMEOUT}={text!r} must be more than 0 seconds")
+    return Timeouts(connect=min(5.0, seconds), read=seconds)
+
+
 def client_for(
     location: str,
     token: str | None = None,
@@ -50,6 +61,8 @@ def client_for(
     the configuration the engine gave the provider process is used; the environment comes last.
     """
     env = os.environ if env is None else env
+    if "timeouts" not in options and env.get(ENV_TIMEOUT):
+        options["timeouts"] = timeouts_from(env[ENV_TIMEOUT])
     return PostgresClient(
         location,
         token=token or stack_config(CONFIG_TOKEN) or None,

@@ -7,6 +7,8 @@ import pytest
 from emulator.testing import RunningEmulator, emulator_thread
 from provider.api import PostgresClient
 
+pytest_plugins = ["tests.engine"]
+
 
 @pytest.fixture
 def emulator() -> Iterator[RunningEmulator]:

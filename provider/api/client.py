@@ -181,7 +181,9 @@ class PostgresClient:
         self._session = requests.Session()
         self._session.auth = resolve_auth(token, username, password, env)
         self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self._session.trust_env = False  # no ~/.netrc credentials; proxies are set explicitly if needed
+        # trust_env stays on: HTTPS_PROXY and REQUESTS_CA_BUNDLE work as users expect. Certificates are
+        # always verified; nothing in this project turns verification off.
+        self._session.verify = True
         policy = retry or RetryPolicy()
         retries = _ApiRetry(
             total=policy.retries,

@@ -73,6 +73,8 @@ class Violation:
 
     def reason(self) -> str:
         """The value and the rule, for places that name the field already (Pulumi's check failures)."""
+        if self.value is None:
+            return self.rule
         shown = "(hidden)" if self.secret else repr(self.value)
         return f"{shown} {self.rule}"
 

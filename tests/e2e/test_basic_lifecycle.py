@@ -14,7 +14,7 @@ from pulumi import automation as auto
 
 from emulator.testing import RunningEmulator
 from scripts.pulumi_project import Engine
-from tests.e2e.conftest import PASSWORD, configure, copy_project, exported_state, outputs
+from tests.engine import PASSWORD, configure, copy_project, exported_state, outputs
 
 pytestmark = pytest.mark.e2e
 PROJECT = "ionos-postgres-basic"

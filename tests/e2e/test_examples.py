@@ -10,7 +10,7 @@ from pulumi import automation as auto
 
 from emulator.testing import RunningEmulator
 from scripts.pulumi_project import Engine
-from tests.e2e.conftest import configure, copy_project
+from tests.engine import configure, copy_project
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,7 @@
-"""End-to-end fixtures: the real Pulumi CLI, a local file backend, and the emulator."""
+"""Fixtures for tests that drive the real Pulumi engine: the CLI, a local file backend, the emulator.
+
+Registered for the whole suite in tests/conftest.py (pytest_plugins), used by tests/e2e and tests/reliability.
+"""
 
 from __future__ import annotations
 

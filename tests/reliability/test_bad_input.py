@@ -1,0 +1,242 @@
+"""Bad input is rejected at `pulumi preview`, each with a message naming the field, and causes no mutating
+API call. One preview declares every bad cluster of the table at once, as a careless program would."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from emulator.testing import RunningEmulator, emulator_thread
+from scripts.pulumi_project import Engine
+from tests.engine import PASSWORD, configure
+from tests.payloads import cluster_inputs, set_path
+from tests.reliability.conftest import Scenario, count_plaintext, mutating_calls
+
+pytestmark = pytest.mark.e2e
+
+# (input path, bad value, the field the error must name)
+BAD_INPUTS: list[tuple[str, Any, str]] = [
+    ("location", "mars/olympus", "location"),
+    ("location", "", "location"),
+    ("name", "a", "name"),
+    ("name", "n" * 64, "name"),
+    ("name", "-leading-dash", "name"),
+    ("name", "has space", "name"),
+    ("version", "12", "version"),
+    ("version", "", "version"),
+    ("instances.count", 0, "instances.count"),
+    ("instances.count", 6, "instances.count"),
+    ("instances.count", 1.5, "instances.count"),
+    ("instances.ram", 3, "instances.ram"),
+    ("instances.ram", 241, "instances.ram"),
+    ("instances.ram", "four", "instances.ram"),
+    ("instances.cores", 0, "instances.cores"),
+    ("instances.cores", 63, "instances.cores"),
+    ("instances.storage_size", 9, "instances.storage_size"),
+    ("instances.storage_size", 4097, "instances.storage_size"),
+    ("instances", None, "instances"),  # None, as a config value that is not set
+    ("connection.datacenter_id", "", "connection.datacenter_id"),
+    ("connection.lan_id", "two", "connection.lan_id"),
+    ("connection.primary_instance_address", "192.168.1.10", "connection.primary_instance_address"),
+    ("connection.primary_instance_address", "10.208.0.10/24", "connection.primary_instance_address"),
+    ("connection.primary_instance_address", "not-an-ip/24", "connection.primary_instance_address"),
+    ("connection.primary_instance_address", "fe80::1/64", "connection.primary_instance_address"),
+    ("maintenance_window.time", "25:00:00", "maintenance_window.time"),
+    ("maintenance_window.time", "9:00", "maintenance_window.time"),
+    ("maintenance_window.day_of_the_week", "sunday", "maintenance_window.day_of_the_week"),
+    ("maintenance_window.day_of_the_week", "Funday", "maintenance_window.day_of_the_week"),
+    ("replication_mode", "asynchronous", "replication_mode"),
+    ("replication_mode", "SYNCHRONOUS", "replication_mode"),
+    ("replication_mode", "STRICTLY_SYNCHRONOUS", "replication_mode"),
+    ("credentials.username", "postgres", "credentials.username"),
+    ("credentials.username", "admin", "credentials.username"),
+    ("credentials.username", "a", "credentials.username"),
+    ("credentials.username", "bad-user", "credentials.username"),
+    ("credentials.password", "Sh0rt!", "credentials.password"),
+    ("credentials.password", "alllowercase1!", "credentials.password"),
+    ("credentials.password", "NODIGITS!!ab", "credentials.password"),
+    ("credentials.password", "NoSpecial123", "credentials.password"),
+    ("credentials.database", "bad-db", "credentials.database"),
+    ("credentials.database", "d", "credentials.database"),
+    ("credentials", None, "credentials"),
+    ("backup_location", "mars-1", "backup_location"),
+    ("backup_location", None, "backup_location"),
+    ("backup_retention_days", 0, "backup_retention_days"),
+    ("backup_retention_days", 366, "backup_retention_days"),
+    ("connection_pooler", "ENABLED", "connection_pooler"),
+    ("logs_enabled", "yes", "logs_enabled"),
+    ("restore_from_backup", {"source_backup_id": "not-a-uuid"}, "restore_from_backup.source_backup_id"),
+    (
+        "restore_from_backup",
+        {"recovery_target_datetime": "2026-01-01T00:00:00Z"},
+        "restore_from_backup.recovery_target_datetime",
+    ),
+    ("timeouts", {"create": "soon"}, "timeouts.create"),
+    ("adopt_existing_id", "cluster-7", "adopt_existing_id"),
+]
+PROGRAM = """
+import json, pathlib
+import pulumi
+from provider import PostgresV2Cluster, PostgresV2ClusterArgs
+
+for name, inputs in json.loads((pathlib.Path(__file__).parent / "cases.json").read_text()).items():
+    PostgresV2Cluster(name, PostgresV2ClusterArgs(**inputs))
+"""
+
+
+def project_with(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> Path:
+    project = tmp_path / "bad-input"
+    project.mkdir(exist_ok=True)
+    (project / "Pulumi.yaml").write_text("name: bad-input\nruntime: python\n")
+    (project / "__main__.py").write_text(PROGRAM)
+    (project / "cases.json").write_text(json.dumps(cases))
+    return project
+
+
+def errors_by_resource(output: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for match in re.finditer(r"resource '([^']+)': (property [^\n]+)", output):
+        messages = found.setdefault(match.group(1), [])
+        if match.group(2) not in messages:  # the engine shows each error twice: in progress, in diagnostics
+            messages.append(match.group(2))
+    return found
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[RunningEmulator]:
+    with emulator_thread() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def preview_stack(
+    engine: Engine, emu: RunningEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> auto.Stack:
+    stack = engine.stack(project_with(tmp_path_factory.mktemp("bad"), {}), "dev")
+    configure(stack, emu)
+    return stack
+
+
+@pytest.mark.parametrize(("path", "value", "field"), BAD_INPUTS, ids=lambda v: str(v)[:24])
+def test_bad_input_is_rejected_at_preview(
+    preview_stack: auto.Stack, emu: RunningEmulator, figures: Scenario, path: str, value: Any, field: str
+) -> None:
+    inputs = set_path(cluster_inputs(name="bad-input-case"), path, value)
+    project_with(Path(preview_stack.workspace.work_dir).parent, {"case": inputs})
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        preview_stack.preview(color="never")
+    output = str(caught.value)
+    figures.mutating_calls_for_invalid_input = mutating_calls(emu)
+    figures.plaintext_secrets = count_plaintext(
+        [output], [PASSWORD, emu.token] + ([value] if "password" in path else [])
+    )
+    (problem,) = errors_by_resource(output)["case"]
+    assert problem.startswith(f"property {field} "), problem
+    assert "Traceback" not in output
+    if value is not None and not isinstance(value, dict) and "password" not in path:
+        assert repr(value) in problem  # the value is named, except a password
+    assert figures.mutating_calls_for_invalid_input == 0
+    assert figures.plaintext_secrets == 0
+
+
+def test_the_table_has_at_least_forty_cases() -> None:
+    assert len(BAD_INPUTS) >= 40
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"version": "15"}, "version", "older than the current version '16'"),
+        ({"version": "18"}, "version", "not an upgrade target of version '16'"),
+        (
+            {"instances": {"count": 1, "ram": 4, "cores": 2, "storage_size": 10}},
+            "instances.storage_size",
+            "only grow",
+        ),
+    ],
+    ids=["downgrade", "upgrade-skipping-a-version", "storage-shrink"],
+)
+def test_changes_the_service_refuses_are_rejected_at_preview(
+    engine: Engine,
+    emu: RunningEmulator,
+    tmp_path: Path,
+    figures: Scenario,
+    change: dict[str, Any],
+    field: str,
+    says: str,
+) -> None:
+    project = project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    stack = engine.stack(project, "dev")
+    configure(stack, emu)
+    stack.up(color="never")
+    project_with(tmp_path, {"existing": cluster_inputs(name="existing", **change)})
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    figures.mutating_calls_for_invalid_input = mutating_calls(emu)
+    (problem,) = errors_by_resource(str(caught.value))["existing"]
+    assert problem.startswith(f"property {field} ")
+    assert says in problem
+    project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    stack.destroy(color="never")
+    assert figures.mutating_calls_for_invalid_input == 0
+
+
+def test_missing_credentials_are_rejected_at_preview(
+    engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IONOS_TOKEN", raising=False)
+    stack = engine.stack(project_with(tmp_path, {"no-token": cluster_inputs(name="no-token")}), "dev")
+    stack.set_config("ionos:endpoint", auto.ConfigValue(emu.api_url))
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    (problem,) = errors_by_resource(str(caught.value))["no-token"]
+    assert problem.startswith("property ionos:token ")
+    assert "IONOS_TOKEN" in problem
+    figures.mutating_calls_for_invalid_input = len(emu.admin.requests())  # not even a read
+    assert figures.mutating_calls_for_invalid_input == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ("version='11'", "PostgreSQL version '11' is not offered; available: 18 (beta), 17 (supported), 16"),
+        ("version='13'", "PostgreSQL version '13' is deprecated; use one of 17, 16, 15, 14"),
+        (
+            "backup_location='mars-1'",
+            "backup location 'mars-1' is not offered in de/fra; valid: de, eu-central-2",
+        ),
+    ],
+    ids=["unknown-version", "deprecated-version", "unknown-backup-location"],
+)
+def test_the_component_rejects_what_the_catalog_lacks(
+    engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, args: str, says: str
+) -> None:
+    project = tmp_path / "component"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: component\nruntime: python\n")
+    (project / "__main__.py").write_text(
+        "from components import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs\n"
+        f"PostgresCluster('db', PostgresClusterArgs(location='de/fra', {args},\n"
+        "    connection=ConnectionArgs(datacenter_id='dc', lan_id='1',\n"
+        "                              primary_instance_address='10.1.1.5/24'),\n"
+        "    credentials=CredentialsArgs(username='app', password='S3cret-Passw0rd!', database='app')))\n"
+    )
+    stack = engine.stack(project, "dev")
+    configure(stack, emu)
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    output = str(caught.value)
+    assert says in output
+    assert "Traceback" not in output
+    figures.mutating_calls_for_invalid_input = mutating_calls(emu)
+    assert figures.mutating_calls_for_invalid_input == 0
