@@ -8,6 +8,8 @@ endpoint and program run.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -140,6 +142,25 @@ def list_backups(location: str, cluster_id: str | None = None) -> list[Backup]:
         )
         for b in found
     ]
+
+
+_REGION_BACKUPS_TTL = 60.0
+_region_backups: dict[str, tuple[float, list[Backup]]] = {}
+_region_backups_lock = threading.Lock()
+
+
+def active_backup(location: str, cluster_id: str) -> Backup | None:
+    """The cluster's active backup. A preview reads the region's backups once (not once per cluster);
+    an update asks per cluster, so that a cluster made a moment ago is seen with its first backup."""
+    if pulumi.runtime.is_dry_run():
+        with _region_backups_lock:
+            fetched_at, backups = _region_backups.get(location, (0.0, []))
+            if time.monotonic() - fetched_at > _REGION_BACKUPS_TTL:
+                backups = list_backups(location)
+                _region_backups[location] = (time.monotonic(), backups)
+    else:
+        backups = list_backups(location, cluster_id)
+    return next((b for b in backups if b.cluster_id == cluster_id and b.is_active), None)
 
 
 def get_backups(

@@ -8,6 +8,7 @@ and at up, creates a `PostgresV2Cluster` as its child, and exposes what other st
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from provider import (
     TimeoutsArgs,
 )
 
-from .lookups import list_backups, resolve_backup_location, resolve_version
+from .lookups import active_backup, resolve_backup_location, resolve_version
 
 DEFAULT_INSTANCES = InstancesArgs(count=1, ram=4, cores=2, storage_size=20)
 DEFAULT_MAINTENANCE_WINDOW = MaintenanceWindowArgs(time="02:00:00", day_of_the_week="Sunday")
@@ -76,10 +77,8 @@ class PostgresCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("ionos:postgres:PostgresCluster", name, None, opts)
         location = pulumi.Output.from_input(args.location)
-        version = pulumi.Output.all(location, args.version).apply(lambda v: resolve_version(v[0], v[1]))
-        backup_location = pulumi.Output.all(location, args.backup_location).apply(
-            lambda v: resolve_backup_location(v[0], v[1])
-        )
+        version = _looked_up(resolve_version, args.location, args.version)
+        backup_location = _looked_up(resolve_backup_location, args.location, args.backup_location)
         cluster_args = PostgresV2ClusterArgs(
             location=args.location,
             name=args.name if args.name is not None else name,
@@ -133,6 +132,17 @@ class PostgresCluster(pulumi.ComponentResource):
         )
 
 
+def _looked_up(
+    resolve: Callable[[str, str | None], str],
+    location: pulumi.Input[str],
+    requested: pulumi.Input[str] | None,
+) -> pulumi.Input[str]:
+    """Plain values are looked up at once (an error stops the program right here); Outputs when known."""
+    if isinstance(location, str) and (requested is None or isinstance(requested, str)):
+        return resolve(location, requested)
+    return pulumi.Output.all(location, requested).apply(lambda values: resolve(values[0], values[1]))
+
+
 def child_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
     """The component's `protect` and `retain_on_delete` hold for the cluster it creates."""
     return pulumi.ResourceOptions(
@@ -143,7 +153,5 @@ def child_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) 
 
 
 def _active_backup(location: str, cluster_id: str) -> dict[str, Any]:
-    for backup in list_backups(location, cluster_id):
-        if backup.is_active:
-            return dataclasses.asdict(backup)
-    return {}
+    backup = active_backup(location, cluster_id)
+    return dataclasses.asdict(backup) if backup else {}

@@ -446,6 +446,8 @@ def _admin_view(record: Any) -> dict[str, Any]:
         "dnsName": record.dns_name,
         "pending": record.pending,
         "pendingDue": record.pending_due,
+        "createdAt": record.created_at,
+        "modifiedAt": record.modified_at,  # when it last changed state: the moment a transition ended
         "properties": record.properties,
     }
 

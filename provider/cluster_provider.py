@@ -92,7 +92,10 @@ class PostgresV2ClusterProvider(ResourceProvider):
         old_inputs = spec.from_engine(olds)
         found = spec.violations(inputs, old_inputs)
         failures = [CheckFailure(v.field, v.reason()) for v in found]
-        if not failures:
+        catalog_keys = ("location", "version", "backup_location")
+        if not failures and any(inputs.get(k) != old_inputs.get(k) for k in catalog_keys):
+            # Only new values need the catalog: unchanged ones were accepted by the service already,
+            # so a preview of an unchanged stack asks the API nothing.
             failures = self._catalog_failures(inputs, old_inputs)
         return CheckResult(inputs, failures)
 
@@ -168,7 +171,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 )
                 cluster = self._apply(client, cluster, inputs, restore_to=None)
             else:
-                cluster = self._find_or_create(client, inputs)
+                cluster, created_at = self._find_or_create(client, inputs)
                 cluster = self._wait_available(
                     client,
                     cluster,
@@ -176,6 +179,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
                     spec.timeout_seconds(inputs, "create"),
                     "provisioning",
                     create=True,
+                    learn=("create", created_at) if created_at is not None else None,
                 )
                 if not self._matches_desired(cluster, inputs):
                     cluster = self._apply(client, cluster, inputs, restore_to=None)
@@ -197,7 +201,10 @@ class PostgresV2ClusterProvider(ResourceProvider):
         _report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
         return cluster
 
-    def _find_or_create(self, client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
+    def _find_or_create(
+        self, client: PostgresClient, inputs: Mapping[str, Any]
+    ) -> tuple[ClusterRead, float | None]:
+        """The cluster to wait for, and when it was created if this call created it."""
         from . import spec
         from .api import ApiError
 
@@ -213,7 +220,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 f"found cluster {existing.name!r} ({existing.id}, {existing.state}) from an earlier attempt; "
                 "continuing with it instead of creating another"
             )
-            return existing
+            return existing, None
         try:
             created = client.create_cluster(spec.create_properties(inputs))
         except ApiError as exc:
@@ -224,14 +231,14 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 found = self._find_own(client, inputs)
                 if found is not None:
                     _report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
-                    return found
+                    return found, None
                 self.sleep(min(8.0, 0.5 * 2**attempt))
             raise ProviderError(
                 f"cluster {inputs['name']!r} was not created: {exc}; no cluster of that name exists, so "
                 "running `pulumi up` again is safe"
             ) from None
         _report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
-        return created
+        return created, time.monotonic()
 
     def _find_own(self, client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
         """The cluster an earlier attempt of this create made: same name, network and backup location."""
@@ -320,6 +327,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
         _report(f"applying the change to cluster {before.name!r} ({before.id})")
         started = answer.state != "AVAILABLE"
         first_seen = time.monotonic()
+        kind = "restore" if restore_to else "update"
 
         def finished(cluster: ClusterRead) -> bool:
             nonlocal started
@@ -337,7 +345,12 @@ class PostgresV2ClusterProvider(ResourceProvider):
             )
 
         updated: ClusterRead = self._poll(
-            client, before.id, finished, max(1.0, deadline - time.monotonic()), "updating"
+            client,
+            before.id,
+            finished,
+            max(1.0, deadline - time.monotonic()),
+            "updating",
+            learn=(kind, first_seen) if started else None,
         )
         return updated
 
@@ -354,6 +367,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
         from .api import ApiError
 
         deadline = time.monotonic() + timeout
+        deleted_at: float | None = None
         while True:
             try:
                 current = client.get_cluster(cluster_id)
@@ -365,6 +379,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 break  # someone asked already: wait, never delete twice
             try:
                 client.delete_cluster(cluster_id)
+                deleted_at = time.monotonic()
                 break
             except ApiError as exc:
                 if exc.is_not_found:
@@ -374,7 +389,14 @@ class PostgresV2ClusterProvider(ResourceProvider):
                     continue
                 raise ProviderError(f"cluster {cluster_id} was not deleted: {exc}") from None
         _report(f"deleting cluster {current.name!r} ({cluster_id})")
-        self._poll(client, cluster_id, lambda c: c is None, max(1.0, deadline - time.monotonic()), "deleting")
+        self._poll(
+            client,
+            cluster_id,
+            lambda c: c is None,
+            max(1.0, deadline - time.monotonic()),
+            "deleting",
+            learn=("delete", deleted_at) if deleted_at is not None else None,
+        )
 
     # -- waiting --------------------------------------------------------------------------------
 
@@ -386,6 +408,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
         timeout: float,
         doing: str,
         create: bool = False,
+        learn: tuple[str, float] | None = None,
     ) -> ClusterRead:
         def available(current: ClusterRead) -> bool:
             if current.state == "FAILED":
@@ -404,7 +427,9 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
         if available(cluster):
             return cluster
-        ready: ClusterRead = self._poll(client, cluster.id, available, timeout, doing, keep=create)
+        ready: ClusterRead = self._poll(
+            client, cluster.id, available, timeout, doing, keep=create, learn=learn
+        )
         return ready
 
     def _wait_settled(
@@ -428,7 +453,10 @@ class PostgresV2ClusterProvider(ResourceProvider):
         timeout: float,
         doing: str,
         keep: bool = False,
+        learn: tuple[str, float] | None = None,
     ) -> Any:
+        """Poll until `done`; `learn` = (transition, when it began) records how long it took."""
+        from . import timings
         from .api import ApiError
         from .waiting import WaitTimeout, wait_for
 
@@ -451,8 +479,18 @@ class PostgresV2ClusterProvider(ResourceProvider):
             return done(current)
 
         progress = _Progress(cluster_id, doing)
+        key = _timing_key(client, learn[0]) if learn else None
         try:
-            return wait_for(fetch, check, timeout, self.schedule, progress.poll, sleep=self.sleep)
+            result = wait_for(
+                fetch,
+                check,
+                timeout,
+                self.schedule,
+                progress.poll,
+                expected=timings.expected(key) if key else None,
+                sleep=self.sleep,
+                started=learn[1] if learn else None,
+            )
         except WaitTimeout as exc:
             if isinstance(exc.last, _Unanswered):
                 raise ProviderError(
@@ -469,6 +507,9 @@ class PostgresV2ClusterProvider(ResourceProvider):
             raise ProviderError(
                 f"cluster {cluster_id} is still {state} after {_duration(exc.waited)} of {doing}. {advice}"
             ) from None
+        if key:
+            timings.record(key, result.duration_estimate)
+        return result.value
 
     def _discard_failed(
         self, client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]
@@ -500,6 +541,13 @@ class PostgresV2ClusterProvider(ResourceProvider):
             ):
                 return False
         return True
+
+
+def _timing_key(client: PostgresClient, transition: str) -> str:
+    """Transitions take as long as the service behind the host takes, per region and kind."""
+    from urllib.parse import urlsplit
+
+    return f"{urlsplit(client.base_url).hostname}|{client.region}|{transition}"
 
 
 def _same_identity(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .api import ConfigurationError, PostgresClient, Timeouts
+from .api.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .api import PostgresClient, Timeouts
 
 CONFIG_TOKEN = "ionos:token"  # noqa: S105 - a configuration key
 CONFIG_ENDPOINT = "ionos:endpoint"
@@ -39,6 +42,8 @@ def stack_config(key: str) -> str | None:
 
 
 def timeouts_from(text: str) -> Timeouts:
+    from .api import Timeouts
+
     try:
         seconds = float(text)
     except ValueError:
@@ -60,6 +65,8 @@ def client_for(
     `token` and `endpoint` are the stack configuration as a Pulumi program reads it; without them,
     the configuration the engine gave the provider process is used; the environment comes last.
     """
+    from .api import PostgresClient  # requests and pydantic load when a call needs the API
+
     env = os.environ if env is None else env
     if "timeouts" not in options and env.get(ENV_TIMEOUT):
         options["timeouts"] = timeouts_from(env[ENV_TIMEOUT])

@@ -13,12 +13,15 @@ import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.output import Unknown
 
-from .api import models, rules
+from .api import rules
 from .api.regions import REGIONS, is_region, normalize_region
+
+if TYPE_CHECKING:
+    from .api import models
 
 REQUIRED_TOP_LEVEL = (
     "location",
@@ -322,6 +325,8 @@ def _wire_properties(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_properties(inputs: Mapping[str, Any]) -> models.ClusterCreateProperties:
+    from .api import models  # pydantic loads only when a request is built, never in a preview
+
     wire = _wire_properties(inputs)
     restore = inputs.get("restore_from_backup") or {}
     if restore.get("source_backup_id"):
@@ -335,6 +340,8 @@ def create_properties(inputs: Mapping[str, Any]) -> models.ClusterCreateProperti
 
 def ensure_properties(inputs: Mapping[str, Any], restore_to: str | None = None) -> models.ClusterProperties:
     """The full desired cluster for a PUT, credentials included; an in-place restore when asked."""
+    from .api import models
+
     wire = _wire_properties(inputs)
     if restore_to:
         wire["restoreFromBackup"] = {"recoveryTargetDatetime": parse_timestamp(restore_to)}

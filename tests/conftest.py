@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -8,6 +9,10 @@ from emulator.testing import RunningEmulator, emulator_thread
 from provider.api import PostgresClient
 
 pytest_plugins = ["tests.engine"]
+
+# Tests must not learn from each other's transition times (provider/timings.py); the tests of that
+# learning choose their own file.
+os.environ["IONOS_PG_TIMINGS"] = "off"
 
 
 @pytest.fixture

@@ -1,14 +1,46 @@
-"""A typed client for the IONOS DBaaS PostgreSQL v2 API (requests + pydantic)."""
+"""A typed client for the IONOS DBaaS PostgreSQL v2 API (requests + pydantic).
 
-from .client import PostgresClient, RetryPolicy, Timeouts, resolve_auth
-from .errors import (
-    ApiError,
-    ConfigurationError,
-    MissingCredentialsError,
-    ResponseFormatError,
-    TransportError,
-)
-from .regions import REGIONS, normalize_region, resolve_base_url
+The names below load on first use: the provider's preview path (`rules`, `regions`) never pays for
+importing requests and pydantic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import PostgresClient, RetryPolicy, Timeouts, resolve_auth
+    from .errors import (
+        ApiError,
+        ConfigurationError,
+        MissingCredentialsError,
+        ResponseFormatError,
+        TransportError,
+    )
+    from .regions import REGIONS, normalize_region, resolve_base_url
+
+_WHERE = {
+    "PostgresClient": "client",
+    "RetryPolicy": "client",
+    "Timeouts": "client",
+    "resolve_auth": "client",
+    "ApiError": "errors",
+    "ConfigurationError": "errors",
+    "MissingCredentialsError": "errors",
+    "ResponseFormatError": "errors",
+    "TransportError": "errors",
+    "REGIONS": "regions",
+    "normalize_region": "regions",
+    "resolve_base_url": "regions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "REGIONS",

@@ -1,0 +1,1 @@
+"""Benchmarks: ./bench/run. Not part of the test suite."""

@@ -1,0 +1,106 @@
+"""2. Preview cost: `pulumi preview` of a stack with N clusters already up, against the same stack of
+no-op dynamic resources with the same inputs (the engine's own floor), and the API calls it makes."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+from bench.common import REPO, Row, median, say, seconds
+from emulator.testing import RunningEmulator, emulator_thread
+from scripts.pulumi_project import Engine, ensure_cli
+
+SIZES = (1, 25, 100)
+REPEATS = 5
+PROGRAM = """
+import pulumi
+from components import ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster, PostgresClusterArgs
+from bench.noop import NoopComponent
+
+config = pulumi.Config()
+count, kind = config.require_int("count"), config.require("kind")
+password = config.require_secret("password")
+for i in range(count):
+    args = dict(
+        location="de/fra",
+        instances=InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
+        connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
+                                  primary_instance_address=f"192.168.{i // 200}.{10 + i % 200}/16"),
+        credentials=CredentialsArgs(username="app", password=password, database="app"),
+    )
+    if kind == "clusters":
+        PostgresCluster(f"db-{i:03d}", PostgresClusterArgs(**args))
+    else:  # what the component hands PostgresV2Cluster, to a resource that does nothing with it
+        NoopComponent(f"db-{i:03d}", {**args, "name": f"db-{i:03d}", "version": "16",
+                                      "backup_location": "eu-central-3",
+                                      "instances": vars(args["instances"]),
+                                      "connection": vars(args["connection"]),
+                                      "maintenance_window": {"time": "02:00:00", "day_of_the_week": "Sunday"},
+                                      "credentials": pulumi.Output.secret(vars(args["credentials"]))})
+"""
+
+
+def _stack(engine: Engine, emu: RunningEmulator, root: Path, kind: str, count: int) -> object:
+    from pulumi import automation as auto
+
+    project = root / f"{kind}-{count}"
+    project.mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text(f"name: bench-{kind}\nruntime: python\n")
+    (project / "__main__.py").write_text(PROGRAM)
+    stack = engine.stack(project, "bench")
+    stack.set_all_config(
+        {
+            f"bench-{kind}:count": auto.ConfigValue(str(count)),
+            f"bench-{kind}:kind": auto.ConfigValue(kind),
+            f"bench-{kind}:password": auto.ConfigValue("Bench-Passw0rd!", secret=True),
+            "ionos:token": auto.ConfigValue(emu.token, secret=True),
+            "ionos:endpoint": auto.ConfigValue(emu.api_url),
+        }
+    )
+    return stack
+
+
+def _timed_previews(*stacks: object) -> list[float]:
+    """Median preview time of each stack, their runs interleaved so that noise falls on both alike."""
+    times: list[list[float]] = [[] for _ in stacks]
+    for _ in range(REPEATS):
+        for index, stack in enumerate(stacks):
+            started = time.perf_counter()
+            stack.preview(color="never")  # type: ignore[attr-defined]
+            times[index].append(time.perf_counter() - started)
+    return [median(t) for t in times]
+
+
+def run(root: Path) -> list[Row]:
+    rows: list[Row] = []
+    with emulator_thread() as emu:
+        engine = Engine(
+            ensure_cli(),
+            root / "backend",
+            secrets.token_urlsafe(12),
+            {"PYTHONPATH": str(REPO), "IONOS_PG_TIMINGS": "off"},
+        )
+        engine.backend_dir.mkdir(parents=True, exist_ok=True)
+        for count in SIZES:
+            say(f"preview: {count} clusters and {count} no-op resources")
+            ours = _stack(engine, emu, root, "clusters", count)
+            floor = _stack(engine, emu, root, "noop", count)
+            ours.up(color="never")  # type: ignore[attr-defined]
+            floor.up(color="never")  # type: ignore[attr-defined]
+            emu.admin.clear_requests()
+            ours_time, floor_time = _timed_previews(ours, floor)
+            calls = len(emu.admin.requests()) / REPEATS
+            ratio = ours_time / floor_time
+            rows.append(
+                Row(
+                    "preview",
+                    f"{count} cluster(s) up; API calls per preview: {calls:.1f}",
+                    seconds(ours_time),
+                    f"{seconds(floor_time)} (no-op resources)",
+                    ratio,
+                    "<= 1.30; API calls independent of N",
+                    ratio <= 1.3 and calls <= 4,
+                )
+            )
+    return rows

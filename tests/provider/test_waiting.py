@@ -1,0 +1,127 @@
+"""The waiter's promise, on a fake clock: detection within max(0.5 s, 10% of the duration), few polls
+when the duration is known from before, and a deadline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provider import timings
+from provider.waiting import PollSchedule, WaitTimeout, wait_for
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+
+def wait_until(duration: float, expected: float | None = None, timeout: float = 3600) -> tuple[float, int]:
+    """Detection delay and polls for a change that completes `duration` seconds after the start."""
+    clock = FakeClock()
+    waited = wait_for(
+        fetch=lambda: clock.now >= duration,
+        done=lambda finished: finished,
+        timeout=timeout,
+        expected=expected,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    return waited.waited - duration, waited.polls
+
+
+@pytest.mark.parametrize("duration", [0.2, 2, 10, 30, 120, 600, 1800])
+def test_detection_is_prompt_without_history(duration: float) -> None:
+    delay, _ = wait_until(duration)
+    assert delay <= max(0.5, 0.1 * duration) + 1e-9
+
+
+@pytest.mark.parametrize("duration", [2, 10, 30, 120, 600, 1800])
+def test_with_history_it_is_prompt_and_asks_little(duration: float) -> None:
+    delay, polls = wait_until(duration, expected=duration)
+    assert delay <= max(0.5, 0.1 * duration) + 1e-9
+    assert polls <= 3
+    fixed_five_second_polls = duration // 5 + 1
+    if duration >= 30:
+        assert polls < fixed_five_second_polls
+
+
+@pytest.mark.parametrize(("duration", "expected"), [(30, 10), (30, 60), (600, 300), (5, 4)])
+def test_a_wrong_expectation_still_keeps_the_promise_when_it_is_too_short(
+    duration: float, expected: float
+) -> None:
+    delay, _ = wait_until(duration, expected=expected)
+    if expected <= duration:
+        assert delay <= max(0.5, 0.1 * duration) + 1e-9
+    else:  # the service got faster than the shortest duration ever seen: at most the lead time late
+        assert delay <= 0.9 * expected - duration + 1e-9
+
+
+def test_intervals_are_capped() -> None:
+    intervals = PollSchedule().intervals()
+    assert intervals(0) == 0.5
+    assert intervals(100) == 10
+    assert intervals(100_000) == 60
+
+
+def test_the_deadline_is_kept() -> None:
+    clock = FakeClock()
+    with pytest.raises(WaitTimeout) as caught:
+        wait_for(lambda: "PROVISIONING", lambda s: s == "AVAILABLE", 100, clock=clock, sleep=clock.sleep)
+    assert 100 <= caught.value.waited <= 100.5
+    assert caught.value.last == "PROVISIONING"
+
+
+def test_time_already_spent_counts() -> None:
+    clock = FakeClock()
+    clock.now = 50.0
+    waited = wait_for(
+        lambda: clock.now >= 60, lambda d: d, 3600, expected=10, clock=clock, sleep=clock.sleep, started=50.0
+    )
+    assert waited.polls <= 3
+    assert 10 <= waited.waited <= 11
+    assert 9 <= waited.duration_estimate <= 10.5
+
+
+def test_timings_remember_the_shortest_recent_duration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "timings.json"
+    monkeypatch.setenv("IONOS_PG_TIMINGS", str(path))
+    timings.forget()
+    assert timings.expected("api.example|de-fra|create") is None
+    for seconds in (900, 840, 1200, 880, 870, 860):
+        timings.record("api.example|de-fra|create", seconds)
+    assert timings.expected("api.example|de-fra|create") == 840  # the shortest of the last five
+    timings.record("api.example|de-fra|create", 950)
+    assert timings.expected("api.example|de-fra|create") == 860  # 840 has aged out
+    timings.forget()  # a new process reads the file
+    assert timings.expected("api.example|de-fra|create") == 860
+    assert timings.expected("api.example|es-vit|create") is None
+    assert "de-fra" in path.read_text()
+    timings.forget()
+
+
+def test_timings_survive_a_broken_file_and_can_be_switched_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "timings.json"
+    path.write_text("{not json")
+    monkeypatch.setenv("IONOS_PG_TIMINGS", str(path))
+    timings.forget()
+    assert timings.expected("k") is None
+    timings.record("k", 5)
+    assert timings.expected("k") == 5
+    monkeypatch.setenv("IONOS_PG_TIMINGS", "off")
+    timings.forget()
+    timings.record("other", 7)
+    assert timings.expected("other") == 7  # in memory only
+    assert "other" not in path.read_text()
+    timings.forget()
