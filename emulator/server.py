@@ -157,6 +157,9 @@ class EmulatorServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm the second waits for the client's
+    # delayed ACK (40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
     server: EmulatorServer
     server_version = "ionos-pg-emulator"
     sys_version = ""

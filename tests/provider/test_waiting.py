@@ -43,6 +43,13 @@ def test_detection_is_prompt_without_history(duration: float) -> None:
     assert delay <= max(0.5, 0.1 * duration) + 1e-9
 
 
+@pytest.mark.parametrize("duration", [300, 600, 1200, 1800])
+def test_without_history_long_waits_still_ask_less_than_polling_every_5_s(duration: float) -> None:
+    """Real clusters take many minutes to provision: there the first wait already asks less."""
+    _, polls = wait_until(duration)
+    assert polls < duration // 5 + 1
+
+
 @pytest.mark.parametrize("duration", [2, 10, 30, 120, 600, 1800])
 def test_with_history_it_is_prompt_and_asks_little(duration: float) -> None:
     delay, polls = wait_until(duration, expected=duration)
