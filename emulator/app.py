@@ -10,6 +10,7 @@ from provider.api.regions import normalize_region
 from .catalog import load_catalog
 from .faults import Faults, RateLimiter
 from .pace import Paces
+from .postgres import PostgresBackend
 from .server import AuthPolicy, EmulatorServer, Settings
 from .state import Backend, EmulatorState, Options
 from .storage import Storage
@@ -29,11 +30,16 @@ class EmulatorConfig:
     rate_limit: float | None = None
     rate_burst: int | None = None
     put_creates: bool = True
+    postgres: bool = False  # back every cluster with a real PostgreSQL server (emulator/postgres.py)
 
 
 def build_server(config: EmulatorConfig, backend: Backend | None = None) -> EmulatorServer:
     if config.token is None and not config.any_token:
         raise ValueError("give the emulator a token, or allow any token explicitly")
+    if config.postgres and backend is None:
+        if config.data_dir is None:
+            raise ValueError("the real-PostgreSQL mode needs a --data-dir for the servers' data")
+        backend = PostgresBackend(config.data_dir / "postgres")
     state = EmulatorState(
         catalog=load_catalog(config.seed),
         storage=Storage(config.data_dir),

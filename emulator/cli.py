@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, help="requests per second per token before answering 429")
     parser.add_argument("--rate-burst", type=int, help="burst allowed above the rate limit")
     parser.add_argument("--no-put-create", action="store_true", help="PUT on an unknown cluster id gives 404")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="back every cluster with a real PostgreSQL server on a loopback address of its own (needs "
+        "a PostgreSQL installation and --data-dir)",
+    )
     parser.add_argument("--info-file", type=Path, help="write {url, apiUrl, token, pid} as JSON here")
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request")
     return parser.parse_args(argv)
@@ -70,12 +76,23 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=args.rate_limit,
         rate_burst=args.rate_burst,
         put_creates=not args.no_put_create,
+        postgres=args.postgres,
     )
-    server = build_server(config)
+    try:
+        server = build_server(config)
+    except Exception as exc:  # a missing PostgreSQL, a bad seed file: say it, no traceback
+        print(f"ionos-pg-emulator: {exc}", file=sys.stderr)
+        return 2
     stop = serve_in_thread(server)
     api_url = server.url + "/{region}"
     if args.info_file:
-        info = {"url": server.url, "apiUrl": api_url, "token": token, "pid": os.getpid()}
+        info = {
+            "url": server.url,
+            "apiUrl": api_url,
+            "token": token,
+            "pid": os.getpid(),
+            "postgres": args.postgres,
+        }
         args.info_file.parent.mkdir(parents=True, exist_ok=True)
         partial = args.info_file.with_name(args.info_file.name + ".partial")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -97,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: done.set())
     done.wait()
     stop()
+    server.state.backend.close()
     server.state.storage.close()
     return 0
 

@@ -107,23 +107,48 @@ class BackupRecord:
 class Backend(Protocol):
     """What turns emulated clusters into something real (see `emulator.postgres`)."""
 
-    def dns_name(self, record: ClusterRecord) -> str | None: ...
+    def dns_name(self, record: ClusterRecord) -> str | None:
+        """The host name to report for a new cluster (None: the service's usual pg-... name)."""
+        ...
 
-    def begin(self, transition: str, record: ClusterRecord, finish: Callable[[str | None], None]) -> bool:
-        """Start the work of a due transition; True if done already, else call `finish(error)` later."""
+    def begin(
+        self, transition: str, record: ClusterRecord, at: float, finish: Callable[[str | None], None]
+    ) -> bool:
+        """Start the work of a transition due at `at`; True if done already, else call `finish(error)`."""
+        ...
+
+    def status_message(self, record: ClusterRecord) -> str | None:
+        """What to say about an AVAILABLE cluster (such as a version that could not be honoured)."""
+        ...
+
+    def resume(self, record: ClusterRecord) -> None:
+        """After a restart of the emulator: serve this cluster again."""
         ...
 
     def forget(self, record: ClusterRecord) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class NullBackend:
     def dns_name(self, record: ClusterRecord) -> str | None:
         return None
 
-    def begin(self, transition: str, record: ClusterRecord, finish: Callable[[str | None], None]) -> bool:
+    def begin(
+        self, transition: str, record: ClusterRecord, at: float, finish: Callable[[str | None], None]
+    ) -> bool:
         return True
 
+    def status_message(self, record: ClusterRecord) -> str | None:
+        return None
+
+    def resume(self, record: ClusterRecord) -> None:
+        return None
+
     def forget(self, record: ClusterRecord) -> None:
+        return None
+
+    def close(self) -> None:
         return None
 
 
@@ -160,6 +185,8 @@ class EmulatorState:
         for doc in storage.load("backups"):
             backup = BackupRecord(**doc)
             self.backups[backup.id] = backup
+        for record in self.clusters.values():
+            self.backend.resume(record)
 
     # -- persistence ----------------------------------------------------------------------------
 
@@ -345,7 +372,7 @@ class EmulatorState:
                 else:
                     self._complete(record, transition, at)
 
-        if self.backend.begin(transition, record, finish):
+        if self.backend.begin(transition, record, at, finish):
             self._complete(record, transition, at)
 
     def _complete(self, record: ClusterRecord, transition: str, at: float) -> None:
@@ -357,6 +384,7 @@ class EmulatorState:
             return
         record.state = "AVAILABLE"
         record.modified_at = at
+        record.status_message = self.backend.status_message(record)
         if transition == "create":
             self._new_backup(record, at)
         elif transition == "restore" or record.previous_version:
@@ -510,7 +538,12 @@ class EmulatorState:
             )
         if problems:
             raise ApiProblem(422, problems)
-        return {"backupId": source, "targetTime": moment}
+        return {
+            "backupId": source,
+            "targetTime": moment,
+            "clusterId": backup.cluster_id,
+            "backupAt": backup.earliest,
+        }
 
     def _check_in_place_restore(
         self, record: ClusterRecord, properties: dict[str, Any], now: float
@@ -544,7 +577,12 @@ class EmulatorState:
                     f"backup of this cluster (recovery windows: {windows})"
                 ],
             )
-        return {"backupId": covering.id, "targetTime": moment}
+        return {
+            "backupId": covering.id,
+            "targetTime": moment,
+            "clusterId": covering.cluster_id,
+            "backupAt": covering.earliest,
+        }
 
     @staticmethod
     def _stored_properties(

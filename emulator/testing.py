@@ -25,6 +25,7 @@ from typing import Any
 
 from .admin import EmulatorAdmin
 from .app import EmulatorConfig, build_server
+from .postgres import PostgresBackend
 from .server import EmulatorServer, serve_in_thread
 from .state import Backend
 
@@ -63,6 +64,7 @@ def emulator_thread(backend: Backend | None = None, **settings: Any) -> Iterator
         yield RunningEmulator(url=server.url, token=token, server=server, data_dir=config.data_dir)
     finally:
         stop()
+        server.state.backend.close()
         server.state.storage.close()
 
 
@@ -123,6 +125,12 @@ def stop_process(emulator: RunningEmulator) -> None:
             emulator.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             kill_process(emulator)
+
+
+def stop_postgres_servers(data_dir: Path) -> None:
+    """Stop the PostgreSQL servers an emulator (perhaps killed) left running for `data_dir`."""
+    if (data_dir / "postgres").is_dir():
+        PostgresBackend(data_dir / "postgres").close()
 
 
 def restart_process(emulator: RunningEmulator, kill: bool = True) -> RunningEmulator:

@@ -1,0 +1,496 @@
+"""The emulator's real-PostgreSQL mode: every cluster is a PostgreSQL server you can connect to.
+
+Each cluster gets a loopback address of its own (127.10.x.y; Linux routes all of 127.0.0.0/8 to the
+loopback interface), which is its `dnsName`, and a server from the machine's PostgreSQL installation
+listening there on port 5432, with its data under `<data-dir>/postgres/clusters/<id>`.
+
+- The cluster's `credentials` become a login role and the database it owns. The emulator keeps only the
+  password's SCRAM verifier, so the password itself is never written anywhere by the emulator.
+- A PUT with other credentials changes the role's password, or adds the role or database; a PUT with
+  other sizing keeps the data (the server keeps running).
+- Backups are real: a base backup (`pg_basebackup`) when a cluster becomes AVAILABLE (and after an upgrade
+  or restore), plus continuous WAL archiving. A new cluster from `restoreFromBackup.sourceBackupId`, or an
+  in-place restore, starts from that base backup and replays the archived WAL up to
+  `recoveryTargetDatetime` (or to the end): a point-in-time restore, as the service does.
+- DELETE stops the server and removes its data (its backups stay, as the API's do). An emulator restart
+  starts the servers of its clusters again, data intact.
+- The requested major version is used when it is installed; otherwise the newest installed one, and the
+  cluster's `statusMessage` says so.
+
+PostgreSQL refuses to run as root; when the emulator is root, the servers run as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import ipaddress
+import json
+import logging
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .state import ClusterRecord
+
+log = logging.getLogger("emulator.postgres")
+
+PORT = 5432
+ADDRESSES = ipaddress.ip_network("127.10.0.0/16")
+SEARCH = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt"))
+
+
+class PostgresNotInstalled(Exception):
+    pass
+
+
+def installed_servers() -> dict[int, Path]:
+    """Major version -> the directory holding its initdb, pg_ctl, postgres, pg_basebackup and psql."""
+    found: dict[int, Path] = {}
+    if SEARCH[0].is_dir():
+        for entry in SEARCH[0].iterdir():
+            if entry.name.isdigit() and (entry / "bin" / "postgres").exists():
+                found[int(entry.name)] = entry / "bin"
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            bindir = Path(
+                subprocess.run(
+                    [pg_config, "--bindir"], capture_output=True, text=True, check=True
+                ).stdout.strip()
+            )
+            version = subprocess.run(
+                [pg_config, "--version"], capture_output=True, text=True, check=True
+            ).stdout
+            match = re.search(r"(\d+)", version)
+            if match and (bindir / "postgres").exists():
+                found.setdefault(int(match.group(1)), bindir)
+    return found
+
+
+class PostgresBackend:
+    def __init__(self, root: Path, run_as: str | None = None) -> None:
+        self.servers = installed_servers()
+        if not self.servers:
+            raise PostgresNotInstalled(
+                "no PostgreSQL server is installed (looked for initdb and postgres under /usr/lib/postgresql "
+                "and pg_config); install it with `apt-get install postgresql`"
+            )
+        self.root = root.resolve()
+        self.user = run_as or ("postgres" if os.geteuid() == 0 else None)
+        if self.user is not None:
+            pwd.getpwnam(self.user)  # fails early when the user does not exist
+        self._lock = threading.Lock()
+        self._cluster_locks: dict[str, threading.Lock] = {}
+        self._addresses: dict[str, str] = {}
+        self._threads: list[threading.Thread] = []
+        for folder in ("clusters", "archive", "backups"):
+            self._own(self.root / folder)
+        self._make_reachable(self.root)
+
+    # -- the Backend protocol -------------------------------------------------------------------
+
+    def dns_name(self, record: ClusterRecord) -> str:
+        with self._lock:
+            used = set(self._addresses.values())
+            for host in ADDRESSES.hosts():
+                address = str(host)
+                if host.packed[-1] not in (0, 1, 255) and address not in used:
+                    self._addresses[record.id] = address
+                    return address
+        raise RuntimeError("no free loopback address left for another PostgreSQL server")
+
+    def begin(
+        self, transition: str, record: ClusterRecord, at: float, finish: Callable[[str | None], None]
+    ) -> bool:
+        work = {
+            "create": self._create,
+            "update": self._update,
+            "restore": self._restore_in_place,
+            "delete": self._delete,
+        }[transition]
+
+        def run() -> None:
+            try:
+                with self._cluster_lock(record.id):
+                    work(record, at)
+            except Exception as exc:
+                log.exception("%s of cluster %s failed", transition, record.id)
+                finish(f"the PostgreSQL server could not be prepared: {exc}")
+                return
+            finish(None)
+
+        thread = threading.Thread(target=run, name=f"postgres-{transition}-{record.id[:8]}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return False
+
+    def status_message(self, record: ClusterRecord) -> str | None:
+        wanted = str(record.properties.get("version"))
+        running = self._settings(record.id).get("major")
+        if running is not None and wanted.isdigit() and int(wanted) != running:
+            return (
+                f"PostgreSQL {wanted} is not installed on the emulator's machine; this cluster runs "
+                f"PostgreSQL {running}"
+            )
+        return None
+
+    def resume(self, record: ClusterRecord) -> None:
+        if self._is_address(record.dns_name):
+            with self._lock:
+                self._addresses[record.id] = record.dns_name
+        if record.state in ("AVAILABLE", "UPDATING") and (self._data(record.id) / "PG_VERSION").exists():
+            try:
+                with self._cluster_lock(record.id):
+                    self._start(record)
+            except Exception:
+                log.exception("could not start the PostgreSQL server of cluster %s again", record.id)
+
+    def forget(self, record: ClusterRecord) -> None:
+        with self._cluster_lock(record.id):
+            self._stop(record.id)
+            shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
+            shutil.rmtree(self._socket_dir(record.id), ignore_errors=True)
+        with self._lock:
+            self._addresses.pop(record.id, None)
+
+    def close(self) -> None:
+        """Stop every server (an emulator that stops leaves no PostgreSQL behind)."""
+        for thread in self._threads:
+            thread.join(timeout=60)
+        for folder in (self.root / "clusters").iterdir() if (self.root / "clusters").exists() else []:
+            self._stop(folder.name)
+
+    # -- transitions ----------------------------------------------------------------------------
+
+    def _create(self, record: ClusterRecord, at: float) -> None:
+        if (self._cluster_dir(record.id) / "ready").exists():
+            self._start(record)
+            return
+        shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)  # an attempt cut short
+        self._own(self._cluster_dir(record.id))
+        restore = record.restore or {}
+        if restore.get("backupId"):
+            major = self._backup_major(restore)  # a backup restores into its own major version
+            self._write_settings(record.id, {"major": major})
+            self._restore_from(record, restore)
+        else:
+            major = self._major_for(record)
+            self._write_settings(record.id, {"major": major})
+            self._run(
+                "initdb",
+                "-D",
+                str(self._data(record.id)),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            )
+            self._start(record)
+        self._apply_credentials(record)
+        self._base_backup(record.id, at)
+        (self._cluster_dir(record.id) / "ready").touch()
+
+    def _update(self, record: ClusterRecord, at: float) -> None:
+        self._start(record)
+        self._apply_credentials(record)
+        if record.previous_version:  # an upgrade starts a new backup, as the service does
+            self._base_backup(record.id, at)
+
+    def _restore_in_place(self, record: ClusterRecord, at: float) -> None:
+        restore = record.restore or {}
+        self._stop(record.id)
+        shutil.rmtree(self._data(record.id), ignore_errors=True)
+        self._restore_from(record, restore)
+        self._apply_credentials(record)
+        self._base_backup(record.id, at)
+
+    def _delete(self, record: ClusterRecord, at: float) -> None:
+        self._stop(record.id)
+        shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
+        shutil.rmtree(self._socket_dir(record.id), ignore_errors=True)
+
+    # -- servers --------------------------------------------------------------------------------
+
+    def _start(self, record: ClusterRecord, recovery: dict[str, str] | None = None) -> None:
+        if self._running(record.id):
+            return
+        socket_dir = self._socket_dir(record.id)
+        self._own(socket_dir, mode=0o700)
+        archive = self.root / "archive" / record.id
+        self._own(archive)
+        options = {
+            "listen_addresses": record.dns_name,
+            "port": str(PORT),
+            "unix_socket_directories": str(socket_dir),
+            "wal_level": "replica",
+            "archive_mode": "on",
+            "archive_command": f'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"',
+            "archive_timeout": "0",
+            **(recovery or {}),
+        }
+        flags = " ".join(f"-c {key}={_quote(value)}" for key, value in options.items())
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self._data(record.id)),
+            "-l",
+            str(self._cluster_dir(record.id) / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            flags,
+            "start",
+            log_file=self._cluster_dir(record.id) / "server.log",
+        )
+
+    def _stop(self, cluster_id: str) -> None:
+        """Stop the server, after archiving the WAL in use: the backups keep everything committed."""
+        if self._running(cluster_id):
+            with contextlib.suppress(RuntimeError):
+                self._archive_current_wal(cluster_id)
+            self._run("pg_ctl", "-D", str(self._data(cluster_id)), "-m", "fast", "-w", "stop", check=False)
+
+    def _running(self, cluster_id: str) -> bool:
+        data = self._data(cluster_id)
+        if not (data / "postmaster.pid").exists():
+            return False
+        status = self._run("pg_ctl", "-D", str(data), "status", check=False)
+        return status.returncode == 0
+
+    def _apply_credentials(self, record: ClusterRecord) -> None:
+        credentials = record.properties.get("credentials") or {}
+        username, database = credentials.get("username"), credentials.get("database")
+        if not username or not record.password_verifier:
+            return
+        # Names and literals are quoted here; the API's rules allow only letters, digits and '_' anyway.
+        role = _identifier(username)
+        self._sql(
+            record.id,
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {_literal(username)}) THEN "
+            f"CREATE ROLE {role} LOGIN; END IF; END $$;",
+            f"ALTER ROLE {role} LOGIN PASSWORD {_literal(record.password_verifier)};",
+        )
+        if database:
+            exists = self._sql(record.id, f"SELECT 1 FROM pg_database WHERE datname = {_literal(database)}")  # noqa: S608
+            if not exists.strip():
+                self._sql(record.id, f"CREATE DATABASE {_identifier(database)} OWNER {role}")
+
+    def _base_backup(self, cluster_id: str, at: float) -> None:
+        target = self.root / "backups" / cluster_id / str(int(at * 1000))
+        shutil.rmtree(target, ignore_errors=True)
+        self._own(target.parent)
+        self._run(
+            "pg_basebackup",
+            "-h",
+            str(self._socket_dir(cluster_id)),
+            "-U",
+            "postgres",
+            "-D",
+            str(target),
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        )
+        # Restore targets up to here mean "the backup itself" (before it, WAL cannot be replayed).
+        (target / "ionos-backup-finished").write_text(str(time.time()))
+
+    def _base_backup_dir(self, restore: dict[str, object]) -> Path:
+        source = str(restore["clusterId"])
+        base = self.root / "backups" / source / str(int(float(str(restore["backupAt"])) * 1000))
+        if not base.is_dir():
+            raise RuntimeError(f"the base backup of cluster {source} is missing ({base})")
+        return base
+
+    def _backup_major(self, restore: dict[str, object]) -> int:
+        return int((self._base_backup_dir(restore) / "PG_VERSION").read_text().strip())
+
+    def _restore_from(self, record: ClusterRecord, restore: dict[str, object]) -> None:
+        """The base backup, then the archived WAL replayed up to the target time (or to the end)."""
+        source = str(restore["clusterId"])
+        base = self._base_backup_dir(restore)
+        if source != record.id and self._running(source):
+            self._archive_current_wal(source)
+        shutil.copytree(base, self._data(record.id), symlinks=True)
+        self._chown_tree(self._data(record.id))
+        (self._data(record.id) / "recovery.signal").touch()
+        self._chown_tree(self._data(record.id) / "recovery.signal")
+        archive = self.root / "archive" / source
+        recovery = {"restore_command": f'cp "{archive}/%f" "%p"', "recovery_target_action": "promote"}
+        target = restore.get("targetTime")
+        finished = (
+            float((base / "ionos-backup-finished").read_text())
+            if (base / "ionos-backup-finished").exists()
+            else 0.0
+        )
+        if target is not None and float(str(target)) <= finished:
+            recovery["recovery_target"] = "immediate"  # a time within the base backup: its consistent end
+        elif target is not None:
+            when = datetime.fromtimestamp(float(str(target)), UTC).strftime("%Y-%m-%d %H:%M:%S+00")
+            recovery["recovery_target_time"] = when
+        self._start(record, recovery)
+        deadline = time.monotonic() + 120
+        while self._sql(record.id, "SELECT pg_is_in_recovery()").strip() != "f":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the restored server did not finish its recovery")
+            time.sleep(0.2)
+        # Later starts must not try to recover again: stop and start without the recovery settings.
+        self._stop(record.id)
+        self._start(record)
+
+    def _archive_current_wal(self, cluster_id: str) -> None:
+        """Close the WAL segment in use so that what was committed up to now is in the archive."""
+        segment = self._sql(cluster_id, "SELECT pg_walfile_name(pg_switch_wal())").strip()
+        archived = self.root / "archive" / cluster_id / segment
+        deadline = time.monotonic() + 30
+        while not archived.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _major_for(self, record: ClusterRecord) -> int:
+        wanted = str(record.properties.get("version"))
+        if wanted.isdigit() and int(wanted) in self.servers:
+            return int(wanted)
+        return max(self.servers)
+
+    def _bindir(self, cluster_id: str) -> Path:
+        major = self._settings(cluster_id).get("major")
+        return (
+            self.servers.get(major, self.servers[max(self.servers)])
+            if isinstance(major, int)
+            else self.servers[max(self.servers)]
+        )
+
+    def _sql(self, cluster_id: str, *statements: str) -> str:
+        args = ["-h", str(self._socket_dir(cluster_id)), "-p", str(PORT), "-U", "postgres", "-d", "postgres"]
+        args += ["-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A"]
+        for statement in statements:
+            args += ["-c", statement]
+        result = self._run("psql", *args, cluster_id=cluster_id, as_server_user=False)
+        return result.stdout
+
+    def _run(
+        self,
+        program: str,
+        *args: str,
+        check: bool = True,
+        cluster_id: str | None = None,
+        as_server_user: bool = True,
+        log_file: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        bindir = self._bindir(cluster_id) if cluster_id else self._bindir_for_args(args)
+        user = self.user if as_server_user else None
+        result = subprocess.run(
+            [str(bindir / program), *args],
+            capture_output=True,
+            text=True,
+            user=user,
+            group=_group_of(user) if user else None,
+            cwd="/",
+            env={**os.environ, "LC_ALL": "C.UTF-8", "PGCONNECT_TIMEOUT": "10"},
+            check=False,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            if log_file is not None and log_file.exists():
+                detail += log_file.read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"{program} failed: {' | '.join(detail)}")
+        return result
+
+    def _bindir_for_args(self, args: tuple[str, ...]) -> Path:
+        """The cluster of a data directory argument decides the version of the tools."""
+        for arg in args:
+            path = Path(arg)
+            if self.root in path.parents:
+                parts = path.relative_to(self.root).parts
+                if len(parts) >= 2 and parts[0] in ("clusters", "backups"):
+                    return self._bindir(parts[1])
+        return self.servers[max(self.servers)]
+
+    def _cluster_dir(self, cluster_id: str) -> Path:
+        return self.root / "clusters" / cluster_id
+
+    def _data(self, cluster_id: str) -> Path:
+        return self._cluster_dir(cluster_id) / "data"
+
+    def _socket_dir(self, cluster_id: str) -> Path:
+        """Short, because a Unix socket's path is limited to about 100 characters."""
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
+        return Path(tempfile.gettempdir()) / f"ionos-pg-{digest}-{cluster_id[:8]}"
+
+    def _settings(self, cluster_id: str) -> dict[str, int]:
+        try:
+            data: dict[str, int] = json.loads(
+                (self.root / "clusters" / cluster_id / "server.json").read_text()
+            )
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def _write_settings(self, cluster_id: str, settings: dict[str, int]) -> None:
+        (self._cluster_dir(cluster_id) / "server.json").write_text(json.dumps(settings))
+
+    def _cluster_lock(self, cluster_id: str) -> threading.Lock:
+        with self._lock:
+            return self._cluster_locks.setdefault(cluster_id, threading.Lock())
+
+    def _own(self, path: Path, mode: int = 0o750) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, mode)
+        self._chown_tree(path)
+
+    def _chown_tree(self, path: Path) -> None:
+        if self.user is None:
+            return
+        user = pwd.getpwnam(self.user)
+        for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
+            os.chown(item, user.pw_uid, user.pw_gid, follow_symlinks=False)
+
+    def _make_reachable(self, path: Path) -> None:
+        """The server's user must be able to walk to its data: let others traverse (not list) the parents."""
+        if self.user is None:
+            return
+        for parent in [path, *path.parents]:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                os.chmod(parent, mode | 0o001)
+
+    @staticmethod
+    def _is_address(name: str) -> bool:
+        try:
+            return ipaddress.ip_address(name) in ADDRESSES
+        except ValueError:
+            return False
+
+
+def _group_of(user: str) -> int:
+    return pwd.getpwnam(user).pw_gid
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote(value: str) -> str:
+    """A value for `postgres -c name=value` in pg_ctl's -o string, which a shell reads."""
+    return shlex.quote(value)
