@@ -470,6 +470,9 @@ class PostgresBackend:
             mode = parent.stat().st_mode
             if not mode & 0o001:
                 os.chmod(parent, mode | 0o001)
+                log.warning(
+                    "let others traverse %s (o+x, no listing) so that %s reaches its data", parent, self.user
+                )
 
     @staticmethod
     def _is_address(name: str) -> bool:

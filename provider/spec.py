@@ -358,7 +358,7 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
     for rule in rules.CLUSTER_FIELD_RULES:
         if rule.secret:
             continue
-        value = _wire_get(wire, rule.api_path)
+        value = get_path(wire, rule.api_path)
         if value is not None:
             set_path(outs, rule.input_path, value)
     # The API never returns the password, and location, restore and provider settings are ours alone.
@@ -387,15 +387,6 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
 def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
     """What the inputs would be to describe the cluster as it is (for refresh)."""
     return {k: copy.deepcopy(v) for k, v in outs.items() if k in KNOWN_INPUTS}
-
-
-def _wire_get(wire: Mapping[str, Any], path: str) -> Any:
-    value: Any = wire
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
 
 
 def connection_uri(username: Any, password: Any, host: str, database: Any) -> str:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from emulator.testing import RunningEmulator, emulator_thread
+from emulator.testing import RunningEmulator, emulator_thread, stop_postgres_servers
 from provider.api import PostgresClient
 
 pytest_plugins = ["tests.engine"]
@@ -34,3 +37,32 @@ def client(emulator: RunningEmulator, sleeps: list[float]) -> Iterator[PostgresC
         "de/fra", api_url=emulator.api_url, token=emulator.token, env={}, sleeper=sleeps.append
     ) as api:
         yield api
+
+
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[RunningEmulator]:
+    """One emulator for a whole test module (a provider process is configured for one endpoint)."""
+    with emulator_thread() as running:
+        yield running
+
+
+@pytest.fixture
+def emu(shared_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
+    """The module's emulator, emptied, with immediate transitions and no faults."""
+    shared_emulator.admin.reset()
+    shared_emulator.admin.set_pace(
+        create="immediate", update="immediate", delete="immediate", restore="immediate"
+    )
+    yield shared_emulator
+    shared_emulator.admin.reset()
+
+
+@pytest.fixture
+def pg_data_dir() -> Iterator[Path]:
+    """An emulator data directory for the real-PostgreSQL mode, outside pytest's temporary root: pytest
+    makes that root private again at the start of every session, which would lock the `postgres` user out
+    of the servers of a test that is running meanwhile."""
+    base = Path(tempfile.mkdtemp(prefix="ionos-pg-test-"))
+    yield base / "emulator"
+    stop_postgres_servers(base / "emulator")
+    shutil.rmtree(base, ignore_errors=True)

@@ -28,8 +28,8 @@ pytestmark = [
 ]
 
 
-def test_up_connect_rotate_the_password_destroy(engine: Engine, tmp_path: Path) -> None:
-    data_dir = tmp_path / "emulator"
+def test_up_connect_rotate_the_password_destroy(engine: Engine, tmp_path: Path, pg_data_dir: Path) -> None:
+    data_dir = pg_data_dir
     with emulator_thread(postgres=True, data_dir=data_dir, paces=Paces.parse("1s")) as emu:
         stack = engine.stack(copy_project("basic", tmp_path), "dev")
         configure(stack, emu)

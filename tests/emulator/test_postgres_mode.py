@@ -19,7 +19,6 @@ from emulator.testing import (
     kill_process,
     restart_process,
     start_process,
-    stop_postgres_servers,
 )
 from provider.api import PostgresClient, models
 from tests.payloads import PASSWORD, cluster_properties
@@ -76,13 +75,13 @@ def query(connection_uri: str, sql: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-def pg(tmp_path: Path) -> Iterator[tuple[RunningEmulator, PostgresClient]]:
-    with emulator_thread(postgres=True, data_dir=tmp_path / "emulator") as emu:
+def pg(pg_data_dir: Path) -> Iterator[tuple[RunningEmulator, PostgresClient]]:
+    with emulator_thread(postgres=True, data_dir=pg_data_dir) as emu:
         yield emu, PostgresClient("de-fra", api_url=emu.api_url, token=emu.token, env={})
 
 
 def test_a_cluster_is_a_real_postgresql_server(
-    pg: tuple[RunningEmulator, PostgresClient], tmp_path: Path
+    pg: tuple[RunningEmulator, PostgresClient], pg_data_dir: Path
 ) -> None:
     _, client = pg
     cluster = create(client)
@@ -97,8 +96,8 @@ def test_a_cluster_is_a_real_postgresql_server(
             "PostgreSQL 16 is not installed on the emulator's machine; "
             f"this cluster runs PostgreSQL {installed}"
         )
-    assert not list((tmp_path / "emulator").rglob("*" + PASSWORD + "*"))
-    data = b"".join(p.read_bytes() for p in (tmp_path / "emulator").glob("*.sqlite3*"))
+    assert not list(pg_data_dir.rglob("*" + PASSWORD + "*"))
+    data = b"".join(p.read_bytes() for p in pg_data_dir.glob("*.sqlite3*"))
     assert PASSWORD.encode() not in data  # the emulator keeps the SCRAM verifier only
     # psql, as a user would
     psql = installed_servers()[installed] / "psql"
@@ -178,12 +177,12 @@ def test_an_in_place_restore_goes_back_in_time(pg: tuple[RunningEmulator, Postgr
 
 
 def test_delete_stops_the_server_and_removes_its_data(
-    pg: tuple[RunningEmulator, PostgresClient], tmp_path: Path
+    pg: tuple[RunningEmulator, PostgresClient], pg_data_dir: Path
 ) -> None:
     _, client = pg
     cluster = create(client)
     host = cluster.metadata.dns_name or ""
-    data = tmp_path / "emulator" / "postgres" / "clusters" / cluster.id
+    data = pg_data_dir / "postgres" / "clusters" / cluster.id
     assert data.is_dir()
     client.delete_cluster(cluster.id)
     wait_gone(client)
@@ -192,8 +191,8 @@ def test_delete_stops_the_server_and_removes_its_data(
         query(uri(host), "select 1")
 
 
-def test_an_emulator_restart_brings_the_servers_back_with_their_data(tmp_path: Path) -> None:
-    emulator = start_process(tmp_path / "emulator", extra_args=["--postgres"])
+def test_an_emulator_restart_brings_the_servers_back_with_their_data(pg_data_dir: Path) -> None:
+    emulator = start_process(pg_data_dir, extra_args=["--postgres"])
     try:
         client = PostgresClient("de-fra", api_url=emulator.api_url, token=emulator.token, env={})
         cluster = create(client)
@@ -210,4 +209,3 @@ def test_an_emulator_restart_brings_the_servers_back_with_their_data(tmp_path: P
         assert query(uri(host), "select x from survives") == [(7,)]
     finally:
         kill_process(emulator)
-        stop_postgres_servers(tmp_path / "emulator")

@@ -11,27 +11,11 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator, emulator_thread
+from emulator.testing import RunningEmulator
 from tests.payloads import PASSWORD, cluster_inputs
 from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
 
 DIFF_NONE, DIFF_SOME = 1, 2
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[RunningEmulator]:
-    with emulator_thread() as running:
-        yield running
-
-
-@pytest.fixture
-def emu(shared_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
-    shared_emulator.admin.reset()
-    shared_emulator.admin.set_pace(
-        create="immediate", update="immediate", delete="immediate", restore="immediate"
-    )
-    yield shared_emulator
-    shared_emulator.admin.reset()
 
 
 @pytest.fixture(scope="module")

@@ -14,26 +14,10 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator, emulator_thread, kill_process, restart_process, start_process
+from emulator.testing import RunningEmulator, kill_process, restart_process, start_process
 from tests.payloads import PASSWORD, cluster_inputs
 from tests.provider.harness import ProviderCallError, ProviderProcess
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
-
-
-@pytest.fixture(scope="module")
-def shared_emulator() -> Iterator[RunningEmulator]:
-    with emulator_thread() as running:
-        yield running
-
-
-@pytest.fixture
-def emu(shared_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
-    shared_emulator.admin.reset()
-    shared_emulator.admin.set_pace(
-        create="immediate", update="immediate", delete="immediate", restore="immediate"
-    )
-    yield shared_emulator
-    shared_emulator.admin.reset()
 
 
 class Session:
