@@ -163,6 +163,13 @@ def active_backup(location: str, cluster_id: str) -> Backup | None:
     return next((b for b in backups if b.cluster_id == cluster_id and b.is_active), None)
 
 
+def forget() -> None:
+    """Drop what this process has looked up (a new program run, in a process that runs several)."""
+    lookups.forget()
+    with _region_backups_lock:
+        _region_backups.clear()
+
+
 def get_backups(
     cluster_id: pulumi.Input[str] | None, location: pulumi.Input[str]
 ) -> pulumi.Output[list[dict[str, Any]]]:

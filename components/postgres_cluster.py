@@ -105,7 +105,10 @@ class PostgresCluster(pulumi.ComponentResource):
                 )
             },
         )
-        self.cluster = PostgresV2Cluster(name, cluster_args, child_options(self, opts))
+        # A default is chosen once, when the cluster is made: a later run must not upgrade it because the
+        # service recommends a newer version, nor replace it because another backup location appeared.
+        chosen_once = [f for f in ("version", "backup_location") if getattr(args, f) is None]
+        self.cluster = PostgresV2Cluster(name, cluster_args, child_options(self, opts, chosen_once))
 
         self.dns_name = self.cluster.dns_name
         self.cluster_id = self.cluster.id
@@ -143,12 +146,16 @@ def _looked_up(
     return pulumi.Output.all(location, requested).apply(lambda values: resolve(values[0], values[1]))
 
 
-def child_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    """The component's `protect` and `retain_on_delete` hold for the cluster it creates."""
+def child_options(
+    parent: pulumi.Resource, opts: pulumi.ResourceOptions | None, chosen_once: list[str] | None = None
+) -> pulumi.ResourceOptions:
+    """The component's `protect` and `retain_on_delete` hold for the cluster it creates; defaults the
+    component chose are kept as they were chosen (`ignore_changes`)."""
     return pulumi.ResourceOptions(
         parent=parent,
         protect=opts.protect if opts else None,
         retain_on_delete=opts.retain_on_delete if opts else None,
+        ignore_changes=chosen_once or None,
     )
 
 

@@ -50,8 +50,8 @@ class EmulatorAdmin:
     def set_rate_limit(self, rate: float | None, burst: int | None = None) -> None:
         self._call("PUT", "/rate-limit", {"rate": rate, "burst": burst})
 
-    def set_quirks(self, stale_next_link: bool) -> None:
-        self._call("PUT", "/quirks", {"staleNextLink": stale_next_link})
+    def set_quirks(self, stale_next_link: bool = False, page_limit_cap: int | None = None) -> None:
+        self._call("PUT", "/quirks", {"staleNextLink": stale_next_link, "pageLimitCap": page_limit_cap})
 
     # clusters
     def clusters(self) -> list[dict[str, Any]]:

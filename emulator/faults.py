@@ -35,6 +35,7 @@ class FaultRule:
     message: str = "the emulator was told to fail here"
     body: str = ""  # for action "raw"
     content_type: str = "text/html"  # for action "raw"
+    process: bool = False  # for "status"/"raw": carry the request out first, then answer wrongly
     times: int | None = 1  # None: until removed
     skip: int = 0  # let this many matches pass first
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -76,6 +77,7 @@ class FaultRule:
             "message": self.message,
             "body": self.body,
             "contentType": self.content_type,
+            "process": self.process,
             "times": self.times,
             "skip": self.skip,
             "hits": self.hits,

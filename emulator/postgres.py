@@ -23,7 +23,6 @@ PostgreSQL refuses to run as root; when the emulator is root, the servers run as
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import ipaddress
 import json
 import logging
@@ -32,6 +31,7 @@ import pwd
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -96,6 +96,7 @@ class PostgresBackend:
         for folder in ("clusters", "archive", "backups"):
             self._own(self.root / folder)
         self._make_reachable(self.root)
+        self.socket_root = self._private_socket_root()
 
     # -- the Backend protocol -------------------------------------------------------------------
 
@@ -137,12 +138,14 @@ class PostgresBackend:
     def status_message(self, record: ClusterRecord) -> str | None:
         wanted = str(record.properties.get("version"))
         running = self._settings(record.id).get("major")
-        if running is not None and wanted.isdigit() and int(wanted) != running:
-            return (
-                f"PostgreSQL {wanted} is not installed on the emulator's machine; this cluster runs "
-                f"PostgreSQL {running}"
-            )
-        return None
+        if running is None or not wanted.isdigit() or int(wanted) == running:
+            return None
+        if int(wanted) in self.servers:
+            return f"major-version upgrades are not emulated: this cluster still runs PostgreSQL {running}"
+        return (
+            f"PostgreSQL {wanted} is not installed on the emulator's machine; this cluster runs "
+            f"PostgreSQL {running}"
+        )
 
     def resume(self, record: ClusterRecord) -> None:
         if self._is_address(record.dns_name):
@@ -176,7 +179,8 @@ class PostgresBackend:
         if (self._cluster_dir(record.id) / "ready").exists():
             self._start(record)
             return
-        shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)  # an attempt cut short
+        self._stop(record.id)  # an attempt cut short (the emulator was killed) may have left it running
+        shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
         self._own(self._cluster_dir(record.id))
         restore = record.restore or {}
         if restore.get("backupId"):
@@ -204,6 +208,9 @@ class PostgresBackend:
         (self._cluster_dir(record.id) / "ready").touch()
 
     def _update(self, record: ClusterRecord, at: float) -> None:
+        if not (self._cluster_dir(record.id) / "ready").exists():
+            self._create(record, at)  # it FAILED while it was made: a PUT makes it now
+            return
         self._start(record)
         self._apply_credentials(record)
         if record.previous_version:  # an upgrade starts a new backup, as the service does
@@ -237,7 +244,9 @@ class PostgresBackend:
             "unix_socket_directories": str(socket_dir),
             "wal_level": "replica",
             "archive_mode": "on",
-            "archive_command": f'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"',
+            # copy under a temporary name, then rename: a restore never reads half a segment
+            "archive_command": f"test ! -f {_q(archive)}/%f && cp %p {_q(archive)}/%f.part "
+            f"&& mv {_q(archive)}/%f.part {_q(archive)}/%f",
             "archive_timeout": "0",
             **(recovery or {}),
         }
@@ -330,7 +339,7 @@ class PostgresBackend:
         (self._data(record.id) / "recovery.signal").touch()
         self._chown_tree(self._data(record.id) / "recovery.signal")
         archive = self.root / "archive" / source
-        recovery = {"restore_command": f'cp "{archive}/%f" "%p"', "recovery_target_action": "promote"}
+        recovery = {"restore_command": f"cp {_q(archive)}/%f %p", "recovery_target_action": "promote"}
         target = restore.get("targetTime")
         finished = (
             float((base / "ionos-backup-finished").read_text())
@@ -377,11 +386,11 @@ class PostgresBackend:
         )
 
     def _sql(self, cluster_id: str, *statements: str) -> str:
+        """Statements go in on stdin: a password verifier never shows in the process list."""
         args = ["-h", str(self._socket_dir(cluster_id)), "-p", str(PORT), "-U", "postgres", "-d", "postgres"]
         args += ["-v", "ON_ERROR_STOP=1", "-X", "-q", "-t", "-A"]
-        for statement in statements:
-            args += ["-c", statement]
-        result = self._run("psql", *args, cluster_id=cluster_id, as_server_user=False)
+        script = "\n".join(statement.rstrip(";") + ";" for statement in statements) + "\n"
+        result = self._run("psql", *args, cluster_id=cluster_id, as_server_user=False, stdin=script)
         return result.stdout
 
     def _run(
@@ -392,15 +401,18 @@ class PostgresBackend:
         cluster_id: str | None = None,
         as_server_user: bool = True,
         log_file: Path | None = None,
+        stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         bindir = self._bindir(cluster_id) if cluster_id else self._bindir_for_args(args)
         user = self.user if as_server_user else None
         result = subprocess.run(
             [str(bindir / program), *args],
+            input=stdin,
             capture_output=True,
             text=True,
             user=user,
             group=_group_of(user) if user else None,
+            extra_groups=[] if user else None,  # not root's groups
             cwd="/",
             env={**os.environ, "LC_ALL": "C.UTF-8", "PGCONNECT_TIMEOUT": "10"},
             check=False,
@@ -430,9 +442,23 @@ class PostgresBackend:
         return self._cluster_dir(cluster_id) / "data"
 
     def _socket_dir(self, cluster_id: str) -> Path:
-        """Short, because a Unix socket's path is limited to about 100 characters."""
-        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
-        return Path(tempfile.gettempdir()) / f"ionos-pg-{digest}-{cluster_id[:8]}"
+        return self.socket_root / cluster_id[:8]
+
+    def _private_socket_root(self) -> Path:
+        """Where the servers' Unix sockets go: a short path (sockets allow about 100 characters), made
+        with mkdtemp (no one can plant a link there first) and kept across restarts in `socket-dir`."""
+        record = self.root / "socket-dir"
+        if record.exists():
+            kept = Path(record.read_text().strip())
+            with contextlib.suppress(OSError):
+                status = os.lstat(kept)
+                owner = pwd.getpwnam(self.user).pw_uid if self.user else os.geteuid()
+                if stat.S_ISDIR(status.st_mode) and status.st_uid == owner and not status.st_mode & 0o077:
+                    return kept
+        made = Path(tempfile.mkdtemp(prefix="ionos-pg-"))
+        self._chown_tree(made)
+        record.write_text(str(made))
+        return made
 
     def _settings(self, cluster_id: str) -> dict[str, int]:
         try:
@@ -488,6 +514,10 @@ def _group_of(user: str) -> int:
 
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _q(path: Path) -> str:
+    return shlex.quote(str(path))
 
 
 def _literal(text: str) -> str:

@@ -42,7 +42,6 @@ from .validation import check_uuid, parse_json_object
 log = logging.getLogger("emulator")
 
 ADMIN_PREFIX = "/_emulator"
-MUTATING = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 MAX_BODY = 1 << 20
 
 
@@ -54,7 +53,8 @@ class AuthPolicy:
     any_token: bool = False
     allow_basic: bool = False
 
-    def admits(self, header: str | None) -> bool:
+    def admits(self, header: str | None, admin: bool = False) -> bool:
+        """Basic auth (any user and password, like a lenient service) never opens the admin API."""
         if not header:
             return False
         scheme, _, credential = header.partition(" ")
@@ -63,7 +63,7 @@ class AuthPolicy:
             if self.token is not None:
                 return hmac.compare_digest(credential.encode(), self.token.encode())
             return self.any_token
-        return scheme.lower() == "basic" and bool(credential) and self.allow_basic
+        return scheme.lower() == "basic" and bool(credential) and self.allow_basic and not admin
 
 
 @dataclass
@@ -90,6 +90,7 @@ class RequestRecord:
 @dataclass
 class Quirks:
     stale_next_link: bool = False  # the live API's `_links.next` that stays set past the last page
+    page_limit_cap: int | None = None  # serve at most this many items per page, whatever was asked
 
 
 @dataclass
@@ -209,10 +210,13 @@ class Handler(BaseHTTPRequestHandler):
             fault = self.server.faults.for_request(method, region, route)
             if fault is not None:
                 record.fault = fault.action
-                self._apply_fault(fault)
+                if not fault.process:
+                    self._apply_fault(fault)
             status, payload = self._api(method, region, route, parse_qs(url.query), body, base)
             if fault is not None and fault.action == "lose_response":
                 raise _Dropped()
+            if fault is not None and fault.process:
+                self._apply_fault(fault)  # the request was carried out; its answer is what goes wrong
             record.status = status
             self._send(status, payload)
         except ApiProblem as problem:
@@ -237,7 +241,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             self.close_connection = True
             raise ApiProblem(411, ["send a Content-Length; chunked bodies are not accepted"])
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdigit():
+            self.close_connection = True
+            raise ApiProblem(400, [f"Content-Length: {declared!r} is not a number of bytes"])
+        length = int(declared)
         if length > MAX_BODY:
             self.close_connection = True
             raise ApiProblem(400, ["the request body is too large"])
@@ -356,6 +364,8 @@ class Handler(BaseHTTPRequestHandler):
     ) -> dict[str, Any]:
         offset = _int_query(query, "offset", 0, 0, None)
         limit = _int_query(query, "limit", 100, 1, 1000)
+        cap = self.server.settings.quirks.page_limit_cap
+        limit = min(limit, cap) if cap else limit
         page = docs[offset : offset + limit]
         href = base + route
         links = {"self": f"{href}?offset={offset}&limit={limit}"}
@@ -381,7 +391,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/health" and method == "GET":
             self._send(200, {"status": "ok", "pace": state.paces.describe()})
             return
-        if not server.settings.auth.admits(self.headers.get("Authorization")):
+        if not server.settings.auth.admits(self.headers.get("Authorization"), admin=True):
             raise ApiProblem(401, ["Unauthorized: the admin API needs the emulator's token"])
         parts = [p for p in path.split("/") if p]
         payload: Any = None
@@ -415,8 +425,10 @@ class Handler(BaseHTTPRequestHandler):
                 payload = {"rate": server.limiter.rate, "burst": server.limiter.burst}
             case ("PUT", ["quirks"]):
                 data = parse_json_object(body)
-                server.settings.quirks.stale_next_link = bool(data.get("staleNextLink", False))
-                payload = {"staleNextLink": server.settings.quirks.stale_next_link}
+                quirks = server.settings.quirks
+                quirks.stale_next_link = bool(data.get("staleNextLink", False))
+                quirks.page_limit_cap = int(data["pageLimitCap"]) if data.get("pageLimitCap") else None
+                payload = {"staleNextLink": quirks.stale_next_link, "pageLimitCap": quirks.page_limit_cap}
             case ("GET", ["clusters"]):
                 with state.lock:
                     state.tick()

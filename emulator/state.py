@@ -20,7 +20,7 @@ import string
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -227,6 +227,8 @@ class EmulatorState:
         check_cluster_body(properties, credentials_required=True)
         with self.lock:
             self.tick()
+            if cluster_id is not None and cluster_id in self.clusters:
+                raise ApiProblem(409, [f"cluster {cluster_id} was created a moment ago by another request"])
             now = self.clock()
             self._check_catalog(properties)
             restore = self._check_create_restore(region, properties, now)
@@ -259,15 +261,15 @@ class EmulatorState:
             )
         properties = require_properties(body)
         with self.lock:
+            exists = cluster_id in self.clusters
+        if not exists and self.options.put_creates:
+            return self.create_cluster(region, body, cluster_id), True
+        check_cluster_body(properties, credentials_required=False)
+        with self.lock:  # one section from here on: what was checked is what is changed
             self.tick()
             record = self.clusters.get(cluster_id)
             if record is None or record.region != region:
-                if record is None and self.options.put_creates:
-                    return self.create_cluster(region, body, cluster_id), True
                 raise not_found("cluster", cluster_id)
-        check_cluster_body(properties, credentials_required=False)
-        with self.lock:
-            self.tick()
             if record.state in BUSY_STATES:
                 raise ApiProblem(
                     409, [f"cluster {cluster_id} is {record.state}; it accepts changes only when AVAILABLE"]
@@ -385,8 +387,8 @@ class EmulatorState:
         record.state = "AVAILABLE"
         record.modified_at = at
         record.status_message = self.backend.status_message(record)
-        if transition == "create":
-            self._new_backup(record, at)
+        if transition == "create" or not any(b.cluster_id == record.id for b in self.backups.values()):
+            self._new_backup(record, at)  # also a cluster that FAILED while it was made, repaired by a PUT
         elif transition == "restore" or record.previous_version:
             self._rotate_backups(record, at)
         record.previous_version = None
@@ -692,7 +694,3 @@ def backup_location_document(catalog: Catalog, location_id: str, base_url: str) 
         "metadata": _plain_metadata(CATALOG_EPOCH),
         "properties": {"location": location.location},
     }
-
-
-def ids(items: Iterable[Any]) -> list[str]:
-    return [item.id for item in items]

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,16 +97,14 @@ def start_process(
     )
     deadline = time.monotonic() + timeout
     while not info_file.exists():
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"the emulator exited early: {process.stderr.read() if process.stderr else ''}"
-            )
-        if time.monotonic() > deadline:
+        if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("the emulator did not start in time")
+            shutil.rmtree(info_file.parent, ignore_errors=True)
+            error = process.stderr.read() if process.stderr else ""
+            raise RuntimeError(f"the emulator did not start: {error or 'it took too long'}")
         time.sleep(0.02)
     info = json.loads(info_file.read_text())
-    info_file.unlink()
+    shutil.rmtree(info_file.parent, ignore_errors=True)
     return RunningEmulator(
         url=info["url"], token=token, process=process, data_dir=data_dir, args=extra_args or []
     )

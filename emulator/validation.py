@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from provider.api import rules
@@ -49,11 +48,7 @@ def _has_json_type(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def parse_datetime(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError("no time zone")
-    return parsed.astimezone(UTC)
+parse_datetime = rules.parse_timestamp
 
 
 def require_properties(body: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pulumi.dynamic import (
@@ -59,6 +60,13 @@ def _reported(operation: str) -> Callable[[F], F]:
                 return method(*args)
             except (ApiError, ConfigurationError) as exc:
                 raise ProviderError(f"{operation}: {exc}") from None
+            except ValueError as exc:
+                from pydantic import ValidationError
+
+                if not isinstance(exc, ValidationError):
+                    raise
+                # inputs that check let through but the API's models refuse (inputs are hidden in it)
+                raise ProviderError(f"{operation}: the inputs do not make a valid request: {exc}") from None
 
         return run  # type: ignore[return-value]
 
@@ -92,7 +100,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
         old_inputs = spec.from_engine(olds)
         found = spec.violations(inputs, old_inputs)
         failures = [CheckFailure(v.field, v.reason()) for v in found]
-        catalog_keys = ("location", "version", "backup_location")
+        catalog_keys = ("location", "version", "backup_location", "restore_from_backup")
         if not failures and any(inputs.get(k) != old_inputs.get(k) for k in catalog_keys):
             # Only new values need the catalog: unchanged ones were accepted by the service already,
             # so a preview of an unchanged stack asks the API nothing.
@@ -101,7 +109,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     def _catalog_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[CheckFailure]:
         """Version, upgrade path and backup location against the service's catalog (reads only)."""
-        from . import lookups, settings
+        from . import lookups, settings, spec
         from .api import ApiError, ConfigurationError, MissingCredentialsError
         from .api.rules import upgrade_path_violation
 
@@ -127,7 +135,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
             names = ", ".join(known.version_names())
             failures.append(CheckFailure("version", f"{version!r} is not offered; use one of {names}"))
         old_version = olds.get("version")
-        if offered and isinstance(old_version, str) and old_version != version:
+        replacing = spec.replaces_the_cluster(olds, inputs)
+        if offered and isinstance(old_version, str) and old_version != version and not replacing:
             current = known.version(old_version)
             allowed = list(current.can_upgrade_to) if current else []
             violation = upgrade_path_violation(old_version, version, allowed, "version")
@@ -141,7 +150,41 @@ class PostgresV2ClusterProvider(ResourceProvider):
                     f"{backup_location!r} is not a backup location of {client.region}; use one of {names}",
                 )
             )
-        return failures
+        return failures + self._restore_source_failures(inputs, location)
+
+    @staticmethod
+    def _restore_source_failures(inputs: Mapping[str, Any], location: str) -> list[CheckFailure]:
+        """A cluster made from a backup replaces the old one first: its backup must exist, before that."""
+        from . import settings, spec
+        from .api import ApiError, rules
+
+        restore = inputs.get("restore_from_backup") or {}
+        source, when = restore.get("source_backup_id"), restore.get("recovery_target_datetime")
+        if not isinstance(source, str):
+            return []
+        field = "restore_from_backup.source_backup_id"
+        try:
+            with settings.client_for(location) as client:
+                backup = client.get_backup(source)
+        except ApiError as exc:
+            if exc.is_not_found:
+                return [CheckFailure(field, f"{source!r} is not a backup in {location}")]
+            raise ProviderError(f"could not check the backup to restore from: {exc}") from None
+        earliest = _moment(backup.properties.earliest_recovery_target_time)
+        latest = _moment(backup.properties.latest_recovery_target_time)
+        if isinstance(when, str) and not spec.is_unknown(when):
+            moment = rules.parse_timestamp(when)
+            too_early = earliest is not None and moment < earliest.replace(microsecond=0)
+            too_late = latest is not None and moment > latest
+            if too_early or too_late:
+                window = f"{earliest} to {latest or 'now'}"
+                return [
+                    CheckFailure(
+                        "restore_from_backup.recovery_target_datetime",
+                        f"{when!r} is outside the recovery window of backup {source} ({window})",
+                    )
+                ]
+        return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         from . import diffing, spec
@@ -181,7 +224,9 @@ class PostgresV2ClusterProvider(ResourceProvider):
                     create=True,
                     learn=("create", created_at) if created_at is not None else None,
                 )
-                if not self._matches_desired(cluster, inputs):
+                if created_at is None:
+                    # Made by an earlier attempt, perhaps with other inputs (a password cannot be read
+                    # back to compare): bring it to the desired state. The PUT is safe to repeat.
                     cluster = self._apply(client, cluster, inputs, restore_to=None)
             _report(f"cluster {name!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
             return CreateResult(cluster.id, spec.outputs(cluster, inputs))
@@ -221,17 +266,18 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 "continuing with it instead of creating another"
             )
             return existing, None
+        posted_at = time.monotonic()
         try:
             created = client.create_cluster(spec.create_properties(inputs))
         except ApiError as exc:
-            if exc.http_status is not None and exc.http_status < 500:
+            if exc.http_status is not None and 400 <= exc.http_status < 500:
                 raise ProviderError(f"cluster {inputs['name']!r} was not created: {exc}") from None
-            # The POST may have been carried out even though its answer never arrived.
+            # No answer, a 5xx, or a 2xx we could not read: the POST may have been carried out.
             for attempt in range(self.lookup_attempts):
                 found = self._find_own(client, inputs)
                 if found is not None:
                     _report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
-                    return found, None
+                    return found, posted_at  # made by this very request, with these inputs
                 self.sleep(min(8.0, 0.5 * 2**attempt))
             raise ProviderError(
                 f"cluster {inputs['name']!r} was not created: {exc}; no cluster of that name exists, so "
@@ -241,10 +287,21 @@ class PostgresV2ClusterProvider(ResourceProvider):
         return created, time.monotonic()
 
     def _find_own(self, client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
-        """The cluster an earlier attempt of this create made: same name, network and backup location."""
+        """The cluster an earlier attempt of this create made: same name and owner mark (or, for clusters
+        made without one, the same network and backup location). Anything else is somebody else's."""
+        from . import spec
+
         name = inputs["name"]
         same_name = [c for c in client.list_clusters(name=name) if c.name == name and c.state != "DESTROYING"]
-        mine = [c for c in same_name if _same_identity(c, inputs)]
+        owner = inputs.get(spec.OWNER_KEY)
+        if owner:
+            mine = [c for c in same_name if spec.owner_of(c.properties.description) == owner]
+        else:
+            mine = [
+                c
+                for c in same_name
+                if not spec.owner_of(c.properties.description) and _same_identity(c, inputs)
+            ]
         if len(mine) == 1:
             return mine[0]
         if len(mine) > 1:
@@ -254,11 +311,12 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 "choose one with adopt_existing_id"
             )
         if same_name:
-            ids = ", ".join(c.id for c in same_name)
+            others = ", ".join(
+                f"{c.id} ({_made_by(spec.owner_of(c.properties.description))})" for c in same_name
+            )
             raise ProviderError(
-                f"a cluster named {name!r} already exists in {client.region} ({ids}) with another network "
-                "or backup location; this stack does not manage it. Give this resource another name, or "
-                "adopt that cluster with adopt_existing_id"
+                f"a cluster named {name!r} already exists in {client.region}: {others}. This resource does "
+                "not take it over: give it another name, or adopt that cluster with adopt_existing_id"
             )
         return None
 
@@ -312,9 +370,16 @@ class PostgresV2ClusterProvider(ResourceProvider):
         desired = spec.ensure_properties(inputs, restore_to)
         while True:
             try:
-                answer = client.ensure_cluster(before.id, desired)
+                answer = client.ensure_cluster(before.id, desired, once=bool(restore_to))
                 break
             except ApiError as exc:
+                if restore_to and (exc.is_conflict or exc.http_status is None or exc.http_status >= 500):
+                    # The restore may have started (its answer lost); sending it again could restore twice.
+                    raise ProviderError(
+                        f"the in-place restore of cluster {before.name!r} ({before.id}) to {restore_to} got "
+                        f"no clear answer ({exc}); it may be running. It is not sent again by itself: check "
+                        "the cluster's data once it is AVAILABLE; run `pulumi up` again only to restore again"
+                    ) from None
                 if exc.is_conflict and time.monotonic() < deadline:
                     _report(f"cluster {before.name!r} is busy; waiting before applying the change")
                     before = self._wait_settled(
@@ -526,21 +591,21 @@ class PostgresV2ClusterProvider(ResourceProvider):
                 "Delete it yourself before the next `pulumi up`."
             ) from None
 
-    @staticmethod
-    def _matches_desired(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:
-        from . import spec
-        from .api import rules
 
-        observed = spec.outputs(cluster, inputs)
-        for rule in rules.CLUSTER_FIELD_RULES:
-            if rule.secret:
-                continue
-            path = rule.input_path
-            if spec.comparable(spec.get_path(observed, path), path) != spec.comparable(
-                spec.get_path(inputs, path), path
-            ):
-                return False
-        return True
+def _moment(value: object) -> datetime | None:
+    """A timestamp of a response (tolerant parsing may have left it a string); None if absent or odd."""
+    from .api.rules import parse_timestamp
+
+    if isinstance(value, datetime):
+        return value
+    try:
+        return parse_timestamp(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _made_by(owner: str | None) -> str:
+    return f"managed by {owner}" if owner else "not made by this resource"
 
 
 def _timing_key(client: PostgresClient, transition: str) -> str:

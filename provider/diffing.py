@@ -56,13 +56,17 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
         changed.append("restore_from_backup")
         in_place_restore = True
 
-    same_name = not spec.contains_unknown(news.get("name")) and news.get("name") == olds.get("name")
+    same_place = (
+        not spec.contains_unknown(news.get("name"))
+        and news.get("name") == olds.get("name")
+        and "location" not in replaces
+    )
     return Decision(
         changed=changed,
         replaces=replaces,
-        # The provider finds its clusters by name to never create one twice; a same-named
-        # replacement must therefore wait until the old cluster is gone.
-        delete_before_replace=bool(replaces) and same_name,
+        # The provider finds its clusters by name, per region, to never create one twice; a replacement
+        # with the same name in the same region must wait until the old cluster is gone.
+        delete_before_replace=bool(replaces) and same_place,
         in_place_restore=in_place_restore,
         repair=olds.get("state") == "FAILED",
     )

@@ -10,6 +10,7 @@ import pulumi
 import pulumi.dynamic
 
 from .cluster_provider import PostgresV2ClusterProvider
+from .spec import COMPUTED_OUTPUTS, OWNER_KEY
 
 SECRET_OUTPUTS = ["credentials", "connection_uri"]
 
@@ -158,8 +159,9 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
         # The credentials hold the password: secret in the inputs as well as in the outputs.
         if "credentials" in props:  # when missing, check reports it, naming the field
             props["credentials"] = pulumi.Output.secret(props["credentials"])
-        for computed in ("dns_name", "state", "status_message", "port", "connection_uri"):
+        for computed in COMPUTED_OUTPUTS:
             props[computed] = None
+        props[OWNER_KEY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         )

@@ -11,8 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import urllib.parse
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pulumi.output import Unknown
@@ -50,6 +49,12 @@ DEFAULTS: Mapping[str, Any] = {
 }
 DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m"}
 INT_INPUTS = tuple(r.input_path for r in rules.CLUSTER_FIELD_RULES if r.json_type is int)
+
+# Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
+# (a leading "__"). It goes into the cluster's description as a mark, because the API has no labels:
+# the provider continues only clusters with its own mark, and never takes over somebody else's.
+OWNER_KEY = "__owner"
+_OWNER_MARK = re.compile(r"\s*\[managed by pulumi: ([^\]]+)\]\s*$")
 
 # Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
 PROVIDER_ONLY = ("timeouts", "adopt_existing_id")
@@ -113,11 +118,31 @@ def parse_duration(text: Any) -> int:
     raise ValueError(f"{text!r} is not a duration; write it like '60m', '1h30m' or '90s'")
 
 
-def parse_timestamp(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError("no time zone")
-    return parsed.astimezone(UTC)
+def owner_of(description: str | None) -> str | None:
+    match = _OWNER_MARK.search(description or "")
+    return match.group(1) if match else None
+
+
+def without_owner(description: str | None) -> str:
+    return _OWNER_MARK.sub("", description or "")
+
+
+def with_owner(description: str | None, owner: str | None) -> str:
+    text = without_owner(description)
+    return f"{text} [managed by pulumi: {owner}]".strip() if owner else text
+
+
+def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the change makes a new cluster (so the old one's limits on changes do not apply)."""
+    old_restore, new_restore = olds.get("restore_from_backup") or {}, news.get("restore_from_backup") or {}
+    return (
+        comparable(olds.get("location"), "location") != comparable(news.get("location"), "location")
+        or olds.get("backup_location") != news.get("backup_location")
+        or (
+            bool(new_restore.get("source_backup_id"))
+            and new_restore.get("source_backup_id") != old_restore.get("source_backup_id")
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -202,7 +227,7 @@ def violations(inputs: Mapping[str, Any], olds: Mapping[str, Any] | None = None)
         found.append(strict)
     found.extend(_restore_violations(inputs, creating=not olds))
     found.extend(_provider_only_violations(inputs))
-    if olds:
+    if olds and not replaces_the_cluster(olds, inputs):
         found.extend(transition_violations(olds, inputs))
     return found
 
@@ -247,7 +272,7 @@ def _restore_violations(inputs: Mapping[str, Any], creating: bool) -> list[rules
         )
     if when is not None and not is_unknown(when):
         try:
-            parse_timestamp(when) if isinstance(when, str) else parse_timestamp("")
+            rules.parse_timestamp(when) if isinstance(when, str) else rules.parse_timestamp("")
         except ValueError:
             found.append(
                 rules.Violation(
@@ -319,8 +344,9 @@ def _wire_properties(inputs: Mapping[str, Any]) -> dict[str, Any]:
         value = get_path(inputs, rule.input_path)
         if value is not None:
             set_path(wire, rule.api_path, value)
-    if not wire.get("description"):
-        wire.pop("description", None)
+    wire["description"] = with_owner(wire.get("description"), inputs.get(OWNER_KEY))
+    if not wire["description"]:
+        del wire["description"]
     return wire
 
 
@@ -332,7 +358,7 @@ def create_properties(inputs: Mapping[str, Any]) -> models.ClusterCreateProperti
     if restore.get("source_backup_id"):
         wire["restoreFromBackup"] = {"sourceBackupId": restore["source_backup_id"]}
         if restore.get("recovery_target_datetime"):
-            wire["restoreFromBackup"]["recoveryTargetDatetime"] = parse_timestamp(
+            wire["restoreFromBackup"]["recoveryTargetDatetime"] = rules.parse_timestamp(
                 restore["recovery_target_datetime"]
             )
     return models.ClusterCreateProperties.model_validate(wire)
@@ -344,7 +370,7 @@ def ensure_properties(inputs: Mapping[str, Any], restore_to: str | None = None) 
 
     wire = _wire_properties(inputs)
     if restore_to:
-        wire["restoreFromBackup"] = {"recoveryTargetDatetime": parse_timestamp(restore_to)}
+        wire["restoreFromBackup"] = {"recoveryTargetDatetime": rules.parse_timestamp(restore_to)}
     return models.ClusterProperties.model_validate(wire)
 
 
@@ -369,8 +395,7 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
     for key in ("location", "restore_from_backup", *PROVIDER_ONLY):
         if inputs.get(key) is not None:
             outs[key] = copy.deepcopy(inputs[key])
-    if not outs.get("description"):
-        outs["description"] = inputs.get("description") or ""
+    outs["description"] = without_owner(outs.get("description"))
     dns_name = cluster.metadata.dns_name or ""
     outs.update(
         dns_name=dns_name,
@@ -416,11 +441,3 @@ def comparable(value: Any, path: str = "") -> Any:
     if isinstance(value, Mapping):
         return {k: comparable(v, f"{path}.{k}" if path else k) for k, v in value.items() if v is not None}
     return value
-
-
-def leaf_paths(value: Any, prefix: str = "") -> Iterator[str]:
-    if isinstance(value, Mapping) and value:
-        for key, inner in value.items():
-            yield from leaf_paths(inner, f"{prefix}.{key}" if prefix else key)
-    elif prefix:
-        yield prefix

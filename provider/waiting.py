@@ -29,7 +29,8 @@ class PollSchedule:
         def next_interval(waited: float) -> float:
             if expected:
                 if waited < self.lead * expected:
-                    return self.lead * expected - waited
+                    # Look in now and then (a FAILED cluster should not wait for the expected end).
+                    return min(self.longest, self.lead * expected - waited)
                 if waited < 1.5 * expected:
                     return max(0.1, min(self.close * expected, self.share * waited))
             return min(self.longest, max(self.first, self.share * waited))
@@ -78,7 +79,7 @@ def wait_for(
     last_interval = 0.0
     waited = clock() - began
     if expected and waited < 0.9 * expected:
-        last_interval = intervals(waited)  # nothing to see before then: the first poll waits too
+        last_interval = intervals(waited)  # nothing to see yet: the first poll waits too
         sleep(min(last_interval, timeout - waited))
     while True:
         current = fetch()

@@ -100,16 +100,16 @@ def engine() -> Engine:
     return Engine.prepare(backend_dir=DEMO / "state", passphrase=passphrase)
 
 
-def configure(stack: Any, info: dict[str, Any]) -> None:
+def configure(pulumi: Engine, stack: Any, info: dict[str, Any]) -> None:
     from pulumi import automation as auto
 
     example = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
     config = {key: auto.ConfigValue(str(value)) for key, value in example.items()}
-    password = private_file(DEMO / "db-password", "Demo-" + secrets.token_urlsafe(12) + "1!")
-    config["ionos-postgres:password"] = auto.ConfigValue(password, secret=True)
-    config["ionos:token"] = auto.ConfigValue(info["token"], secret=True)
     config["ionos:endpoint"] = auto.ConfigValue(info["apiUrl"])
     stack.set_all_config(config)
+    password = private_file(DEMO / "db-password", "Demo-" + secrets.token_urlsafe(12) + "1!")
+    pulumi.set_secret(stack, "ionos-postgres:password", password)
+    pulumi.set_secret(stack, "ionos:token", info["token"])
 
 
 def ask_the_database(stack: Any) -> None:
@@ -127,7 +127,7 @@ def up() -> None:
     mode = "the Python language host" if pulumi.has_language_host else "an Automation API inline program"
     print(f"pulumi: {pulumi.pulumi} runs the root program through {mode}; state in .demo/state\n")
     stack = pulumi.stack(REPO, STACK)
-    configure(stack, info)
+    configure(pulumi, stack, info)
     stack.up(on_output=print, color="never")
     dns_name = pulumi.cli("stack", "output", "dnsName", "--stack", STACK, cwd=REPO).stdout.strip()
     print(f"\ndnsName: {dns_name}\n")
@@ -152,7 +152,7 @@ def down() -> None:
     info = start_emulator()
     pulumi = engine()
     stack = pulumi.stack(REPO, STACK)
-    configure(stack, info)
+    configure(pulumi, stack, info)
     stack.destroy(on_output=print, color="never")
     stop_emulator()
 

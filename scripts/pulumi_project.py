@@ -78,7 +78,9 @@ class Engine:
     def has_language_host(self) -> bool:
         return shutil.which(LANGUAGE_HOST, path=self.env()["PATH"]) is not None
 
-    def cli(self, *args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, cwd: Path, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """A plain CLI command, such as `stack output` or `cancel`."""
         return subprocess.run(
             [str(self.pulumi), *args, "--non-interactive"],
@@ -87,6 +89,20 @@ class Engine:
             check=check,
             capture_output=True,
             text=True,
+            input=stdin,
+        )
+
+    def set_secret(self, stack: auto.Stack, key: str, value: str) -> None:
+        """`pulumi config set --secret`, the value on stdin: not in the process list, unlike set_config."""
+        self.cli(
+            "config",
+            "set",
+            "--secret",
+            key,
+            "--stack",
+            stack.name,
+            cwd=Path(stack.workspace.work_dir),
+            stdin=value,
         )
 
     def stack(self, project_dir: Path, stack_name: str, inline: bool | None = None) -> auto.Stack:

@@ -65,4 +65,7 @@ def pg_data_dir() -> Iterator[Path]:
     base = Path(tempfile.mkdtemp(prefix="ionos-pg-test-"))
     yield base / "emulator"
     stop_postgres_servers(base / "emulator")
+    sockets = base / "emulator" / "postgres" / "socket-dir"
+    if sockets.exists():
+        shutil.rmtree(sockets.read_text().strip(), ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)

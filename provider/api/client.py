@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -74,20 +75,22 @@ class RetryPolicy:
 
 
 class _ApiRetry(Retry):
-    """urllib3's Retry, with POST retried only on 429, a capped Retry-After, and an injectable sleep."""
+    """urllib3's Retry, with some methods retried only on 429, a capped Retry-After, an injectable sleep."""
 
     sleeper: Callable[[float], None] = staticmethod(time.sleep)
     max_retry_after: float = 120.0
+    single_shot: frozenset[str] = frozenset({"POST"})
 
     def new(self, **kw: Any) -> _ApiRetry:
         fresh = super().new(**kw)
         fresh.sleeper = self.sleeper
         fresh.max_retry_after = self.max_retry_after
+        fresh.single_shot = self.single_shot
         return fresh
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            # A 429 was refused before any work was done; any other answer may hide a created cluster.
+        if method.upper() in self.single_shot:
+            # A 429 was refused before any work was done; any other answer may hide work that was done.
             return status_code == 429 and bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
@@ -185,26 +188,17 @@ class PostgresClient:
         # always verified; nothing in this project turns verification off.
         self._session.verify = True
         policy = retry or RetryPolicy()
-        retries = _ApiRetry(
-            total=policy.retries,
-            connect=policy.retries,
-            read=policy.retries,
-            status=policy.retries,
-            other=0,
-            redirect=0,
-            backoff_factor=policy.backoff_factor,
-            backoff_max=policy.backoff_max,
-            backoff_jitter=policy.jitter,
-            status_forcelist=policy.statuses,
-            allowed_methods=frozenset({"GET", "PUT", "DELETE", "HEAD"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
+        self._session.mount(self.base_url, HTTPAdapter(max_retries=_retries(policy, sleeper), pool_maxsize=8))
+        # For changes that must not happen twice (an in-place restore): a PUT whose outcome is unknown is
+        # not repeated; the caller finds out what happened instead.
+        self._once = requests.Session()
+        self._once.auth, self._once.headers, self._once.verify = (
+            self._session.auth,
+            self._session.headers,
+            True,
         )
-        retries.sleeper = sleeper
-        retries.max_retry_after = policy.max_retry_after
-        adapter = HTTPAdapter(max_retries=retries, pool_maxsize=8)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
+        once = _retries(policy, sleeper, single_shot=frozenset({"POST", "PUT"}))
+        self._once.mount(self.base_url, HTTPAdapter(max_retries=once, pool_maxsize=2))
 
     def __repr__(self) -> str:
         return f"PostgresClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -214,6 +208,7 @@ class PostgresClient:
 
     def close(self) -> None:
         self._session.close()
+        self._once.close()
 
     def __enter__(self) -> PostgresClient:
         return self
@@ -230,16 +225,35 @@ class PostgresClient:
 
     def create_cluster(self, properties: models.ClusterCreateProperties) -> models.ClusterRead:
         body = models.ClusterCreate(properties=properties)
-        return self._call("POST", "/clusters", models.ClusterRead, body=body.to_wire(), expect=(201, 200))
+        return self._call(
+            "POST",
+            "/clusters",
+            models.ClusterRead,
+            body=body.to_wire(),
+            expect=(201, 200),
+            secrets=_passwords(properties.credentials),
+        )
 
     def get_cluster(self, cluster_id: str) -> models.ClusterRead:
         return self._call("GET", f"/clusters/{cluster_id}", models.ClusterRead)
 
-    def ensure_cluster(self, cluster_id: str, properties: models.ClusterProperties) -> models.ClusterRead:
-        """PUT the full desired cluster: fields left out are reset by the API, not kept."""
+    def ensure_cluster(
+        self, cluster_id: str, properties: models.ClusterProperties, *, once: bool = False
+    ) -> models.ClusterRead:
+        """PUT the full desired cluster: fields left out are reset by the API, not kept.
+
+        `once`: never repeat the PUT when its outcome is unknown (a dropped connection, a 5xx), for
+        changes that must not happen twice, such as an in-place restore.
+        """
         body = models.ClusterEnsure(id=cluster_id, properties=properties)
         return self._call(
-            "PUT", f"/clusters/{cluster_id}", models.ClusterRead, body=body.to_wire(), expect=(200, 201)
+            "PUT",
+            f"/clusters/{cluster_id}",
+            models.ClusterRead,
+            body=body.to_wire(),
+            expect=(200, 201),
+            secrets=_passwords(properties.credentials),
+            session=self._once if once else None,
         )
 
     def delete_cluster(self, cluster_id: str) -> None:
@@ -268,18 +282,21 @@ class PostgresClient:
     # -- transport ------------------------------------------------------------------------------
 
     def _paginate(self, path: str, item: type[T], filters: Mapping[str, str | None]) -> Iterator[T]:
-        """Every item, page by page; stops on a short page, never trusting `_links.next` alone."""
-        page_size = self.page_size
+        """Every item, page by page; stops on a short page, never trusting `_links.next` alone.
+
+        A page is short against the limit the server says it applied (it may cap what was asked).
+        """
         params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
         seen: set[str] = set()
         offset = 0
         for _ in range(MAX_PAGES):
-            raw = self._send("GET", path, params={**params, "offset": offset, "limit": page_size})
+            raw = self._send("GET", path, params={**params, "offset": offset, "limit": self.page_size})
             page = self._parse("GET", path, models.ResourceList[item], raw)  # type: ignore[valid-type]
             fresh = [i for i in page.items if getattr(i, "id", None) not in seen]
             seen.update(str(getattr(i, "id", "")) for i in fresh)
             yield from fresh
-            if len(page.items) < page_size or not fresh:
+            applied = page.limit if 0 < page.limit <= self.page_size else self.page_size
+            if len(page.items) < applied or not fresh:
                 return
             offset += len(page.items)
         raise ApiError("GET", path, 200, detail=f"more than {MAX_PAGES} pages; stopped paginating")
@@ -291,8 +308,11 @@ class PostgresClient:
         model: type[T],
         body: dict[str, Any] | None = None,
         expect: tuple[int, ...] = (200,),
+        secrets: tuple[str, ...] = (),
+        session: requests.Session | None = None,
     ) -> T:
-        return self._parse(method, path, model, self._send(method, path, body=body, expect=expect))
+        raw = self._send(method, path, body=body, expect=expect, secrets=secrets, session=session)
+        return self._parse(method, path, model, raw)
 
     def _send(
         self,
@@ -301,11 +321,15 @@ class PostgresClient:
         params: Mapping[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         expect: tuple[int, ...] = (200,),
+        secrets: tuple[str, ...] = (),
+        session: requests.Session | None = None,
     ) -> Any:
+        """One call; `secrets` are values of this request (a password) to hide in any error text."""
         url = self.base_url + path
         started = time.monotonic()
+        hidden = [*self._secrets, *secrets]
         try:
-            response = self._session.request(
+            response = (session or self._session).request(
                 method,
                 url,
                 params=params,
@@ -314,17 +338,17 @@ class PostgresClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise TransportError(method, path, self._redact(_describe_transport_error(exc))) from None
+            raise TransportError(method, path, _redact(_describe_transport_error(exc), hidden)) from None
         log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started)
         if response.status_code not in expect:
-            raise self._error_from(method, path, response)
+            raise _error_from(method, path, response, hidden)
         if not response.content:
             return None
         try:
             return response.json()
         except ValueError:
             raise ResponseFormatError(
-                method, path, response.status_code, detail=self._not_json(response)
+                method, path, response.status_code, detail=_not_json(response, hidden)
             ) from None
 
     def _parse(self, method: str, path: str, model: type[T], raw: Any) -> T:
@@ -338,38 +362,74 @@ class PostgresClient:
                 method, path, 200, detail=f"the response does not match the v2 API: {problems}"
             ) from None
 
-    def _error_from(self, method: str, path: str, response: requests.Response) -> ApiError:
-        messages: tuple[ErrorMessage, ...] = ()
-        detail = ""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-            detail = self._not_json(response) if response.content else ""
-        if isinstance(body, dict):
-            raw_messages = body.get("messages")
-            if isinstance(raw_messages, list):
-                messages = tuple(
-                    ErrorMessage(
-                        self._redact(str(m.get("errorCode") or "")), self._redact(str(m.get("message") or ""))
-                    )
-                    for m in raw_messages
-                    if isinstance(m, dict)
+
+def _passwords(credentials: models.Credentials | None) -> tuple[str, ...]:
+    """A request's password, as written and as it would look URL-encoded."""
+    if credentials is None:
+        return ()
+    password = credentials.password.get_secret_value()
+    return (password, urllib.parse.quote(password, safe=""))
+
+
+def _retries(
+    policy: RetryPolicy, sleeper: Callable[[float], None], single_shot: frozenset[str] = frozenset({"POST"})
+) -> _ApiRetry:
+    retries = _ApiRetry(
+        total=policy.retries,
+        connect=policy.retries,
+        read=policy.retries,
+        status=policy.retries,
+        other=0,
+        redirect=0,
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.backoff_max,
+        backoff_jitter=policy.jitter,
+        status_forcelist=policy.statuses,
+        allowed_methods=frozenset({"GET", "PUT", "DELETE", "HEAD"}) - single_shot,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retries.sleeper = sleeper
+    retries.max_retry_after = policy.max_retry_after
+    retries.single_shot = single_shot
+    return retries
+
+
+def _error_from(method: str, path: str, response: requests.Response, hidden: list[str]) -> ApiError:
+    messages: tuple[ErrorMessage, ...] = ()
+    detail = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        detail = _not_json(response, hidden) if response.content else ""
+    if isinstance(body, dict):
+        raw_messages = body.get("messages")
+        if isinstance(raw_messages, list):
+            messages = tuple(
+                ErrorMessage(
+                    _redact(str(m.get("errorCode") or ""), hidden),
+                    _redact(str(m.get("message") or ""), hidden),
                 )
-        retry_after = response.headers.get("Retry-After")
-        if response.status_code == 429 and retry_after:
-            detail = f"the API asked to wait {retry_after}s"
-        return ApiError(method, path, response.status_code, messages, detail)
+                for m in raw_messages
+                if isinstance(m, dict)
+            )
+    retry_after = response.headers.get("Retry-After")
+    if response.status_code == 429 and retry_after:
+        detail = f"the API asked to wait {retry_after}s"
+    return ApiError(method, path, response.status_code, messages, detail)
 
-    def _not_json(self, response: requests.Response) -> str:
-        kind = response.headers.get("Content-Type", "no content type")
-        start = " ".join(response.text[:80].split())
-        return self._redact(f"expected JSON but got {kind}, starting {start!r}")
 
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+def _not_json(response: requests.Response, hidden: list[str]) -> str:
+    kind = response.headers.get("Content-Type", "no content type")
+    start = " ".join(response.text[:80].split())
+    return _redact(f"expected JSON but got {kind}, starting {start!r}", hidden)
+
+
+def _redact(text: str, hidden: list[str]) -> str:
+    for secret in sorted((s for s in hidden if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _describe_transport_error(exc: requests.RequestException) -> str:

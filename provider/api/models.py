@@ -293,8 +293,3 @@ class ResourceList(_Response, Generic[ItemT]):
     offset: int = 0
     limit: int = 0
     links: Links | None = Field(default=None, alias="_links")
-
-
-class ErrorBody(_Response):
-    http_status: int | None = None
-    messages: list[dict[str, Any]] = Field(default_factory=list)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 REPLICATION_MODES = ("ASYNCHRONOUS", "STRICTLY_SYNCHRONOUS")
@@ -297,8 +298,13 @@ CLUSTER_FIELD_RULES: tuple[FieldRule, ...] = (
     _int_field("backup.retentionDays", "backup_retention_days", RETENTION_DAYS),
 )
 
-RULES_BY_API_PATH: Mapping[str, FieldRule] = {rule.api_path: rule for rule in CLUSTER_FIELD_RULES}
-RULES_BY_INPUT_PATH: Mapping[str, FieldRule] = {rule.input_path: rule for rule in CLUSTER_FIELD_RULES}
+
+def parse_timestamp(text: str) -> datetime:
+    """An RFC 3339 time with its zone (`2026-07-01T09:00:00Z`), as UTC; ValueError otherwise."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("no time zone")
+    return parsed.astimezone(UTC)
 
 
 def strict_replication_violation(mode: Any, count: Any, field: str = "replicationMode") -> Violation | None:

@@ -35,14 +35,29 @@ def test_location_spellings() -> None:
 
 
 def test_endpoint_override_order() -> None:
-    env = {"IONOS_API_URL": "http://from-env:1/{region}", "IONOS_TOKEN": "t"}
-    assert PostgresClient("de/txl", env=env).base_url == "http://from-env:1/de-txl"
+    env = {"IONOS_API_URL": "https://from-env:1/{region}", "IONOS_TOKEN": "t"}
+    assert PostgresClient("de/txl", env=env).base_url == "https://from-env:1/de-txl"
     assert PostgresClient("de/txl", env=env, api_url="https://explicit").base_url == "https://explicit"
     assert (
         PostgresClient("de/txl", env={"IONOS_TOKEN": "t"}).base_url == "https://postgresql.de-txl.ionos.com"
     )
     with pytest.raises(ConfigurationError, match="http"):
         PostgresClient("de/txl", env=env, api_url="ftp://nope")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.example.com", "http://10.1.2.3:8080/{region}", "http://[2001:db8::1]"]
+)
+def test_plain_http_is_refused_except_on_this_machine(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="unencrypted"):
+        PostgresClient("de/txl", token="t", env={}, api_url=url)
+    for local in (
+        "http://127.0.0.1:8080/{region}",
+        "http://localhost:9",
+        "http://[::1]:8080",
+        "http://127.10.0.2",
+    ):
+        assert PostgresClient("de/txl", token="t", env={}, api_url=local).base_url.startswith("http://")
 
 
 def test_missing_credentials_fail_before_any_request(emulator: RunningEmulator) -> None:

@@ -248,3 +248,44 @@ def test_requests_library_errors_never_escape(client: PostgresClient, emulator: 
     with pytest.raises(ApiError) as caught:
         client.list_versions()
     assert not isinstance(caught.value, requests.RequestException)
+
+
+def test_a_password_echoed_by_the_api_is_hidden(client: PostgresClient, emulator: RunningEmulator) -> None:
+    password = "Ech0ed-Passw0rd!"
+    emulator.admin.add_fault(
+        "status",
+        status=422,
+        times=1,
+        method="POST",
+        message=f"credentials.password {password!r} is too common",
+    )
+    wanted = m.ClusterCreateProperties.model_validate(
+        cluster_properties(credentials={"username": "app", "password": password, "database": "app"})
+    )
+    with pytest.raises(ApiError) as caught:
+        client.create_cluster(wanted)
+    assert password not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+def test_a_put_sent_once_is_not_repeated_when_its_outcome_is_unknown(
+    client: PostgresClient, emulator: RunningEmulator
+) -> None:
+    wanted = properties()
+    created = client.create_cluster(wanted)
+    data = wanted.model_dump(by_alias=True, mode="json", exclude_none=True)
+    emulator.admin.add_fault("status", status=503, times=1, method="PUT")
+    with pytest.raises(ApiError) as caught:
+        client.ensure_cluster(created.id, m.ClusterProperties.model_validate(data), once=True)
+    assert caught.value.http_status == 503
+    assert attempts(emulator, "PUT", f"/clusters/{created.id}") == 1
+    emulator.admin.add_fault("status", status=503, times=1, method="PUT")
+    client.ensure_cluster(created.id, m.ClusterProperties.model_validate(data))  # an ordinary PUT is retried
+    assert attempts(emulator, "PUT", f"/clusters/{created.id}") == 3
+
+
+def test_pagination_follows_a_server_that_caps_the_page_size(
+    client: PostgresClient, emulator: RunningEmulator
+) -> None:
+    emulator.admin.set_quirks(stale_next_link=False, page_limit_cap=2)
+    assert len(client.list_versions()) == 6  # pages of 2 although 100 were asked for

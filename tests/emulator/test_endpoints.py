@@ -255,3 +255,45 @@ def test_keep_alive_requests_do_not_stall(raw: Raw) -> None:
     for _ in range(50):
         assert raw.get("/versions").status_code == 200
     assert time.perf_counter() - started < 50 * 0.040 / 2
+
+
+def test_basic_auth_never_opens_the_admin_api() -> None:
+    import requests
+
+    from emulator.testing import emulator_thread
+
+    with emulator_thread(allow_basic=True) as emu:
+        basic = {"Authorization": "Basic dXNlcjpwYXNz"}
+        assert requests.get(f"{emu.url}/de-fra/versions", headers=basic, timeout=5).status_code == 200
+        assert requests.get(f"{emu.url}/_emulator/clusters", headers=basic, timeout=5).status_code == 401
+
+
+def test_a_bad_content_length_is_a_400(emulator: RunningEmulator) -> None:
+    import socket
+
+    host, port = emulator.url.removeprefix("http://").split(":")
+    for declared in ("-5", "lots"):
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            request = (
+                f"POST /de-fra/clusters HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {emulator.token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+            )
+            connection.sendall(request.encode())
+            assert connection.recv(200).startswith(b"HTTP/1.1 400")
+
+
+def test_a_put_that_repairs_a_cluster_which_failed_while_being_made(
+    raw: Raw, emulator: RunningEmulator
+) -> None:
+    emulator.admin.add_fault("fail", transition="create", message="no capacity")
+    created = raw.create(cluster_properties())
+    assert raw.get(f"/clusters/{created['id']}").json()["metadata"]["state"] == "FAILED"
+    assert (
+        raw.put(
+            f"/clusters/{created['id']}", {"id": created["id"], "properties": cluster_properties()}
+        ).status_code
+        == 200
+    )
+    assert raw.get(f"/clusters/{created['id']}").json()["metadata"]["state"] == "AVAILABLE"
+    (backup,) = raw.get("/backups", **{"filter.clusterId": created["id"]}).json()["items"]
+    assert backup["properties"]["isActive"] is True

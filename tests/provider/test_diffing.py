@@ -105,11 +105,14 @@ def test_unknown_values_count_as_changes() -> None:
     assert decide(news).changed == ["instances"]
 
 
-def test_a_same_named_replacement_deletes_first() -> None:
+def test_a_same_named_replacement_in_the_same_region_deletes_first() -> None:
     assert decide(cluster_inputs(backup_location="de")).delete_before_replace
     renamed = decide(cluster_inputs(backup_location="de", name="orders-db-new"))
     assert renamed.replaces == ["backup_location"]
     assert not renamed.delete_before_replace
+    moved = decide(cluster_inputs(location="es/vit"))  # another region: both can exist for a while
+    assert moved.replaces == ["location"]
+    assert not moved.delete_before_replace
 
 
 def test_restore_rules() -> None:

@@ -181,7 +181,9 @@ def test_timeout_keeps_the_cluster_and_the_next_up_continues(
     assert cluster_id == cluster["id"]
     assert outs["state"] == "AVAILABLE"
     assert len(clusters(emu)) == 1
-    assert mutating(emu) == []  # continued, not created again
+    assert mutating(emu) == [
+        ("PUT", f"/clusters/{cluster_id}")
+    ]  # continued and brought up to date, not created
 
 
 def test_a_lost_post_response_does_not_create_a_second_cluster(
@@ -408,3 +410,112 @@ def test_progress_is_reported_while_waiting(emu: RunningEmulator) -> None:
     assert "is AVAILABLE at pg-" in log
     assert emu.token not in log
     assert PASSWORD not in log
+
+
+def test_continuing_an_earlier_attempt_applies_the_current_inputs(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.set_pace(create="manual")
+    first = provider.check({}, cluster_inputs(timeouts={"create": "1s"}))
+    with pytest.raises(ProviderCallError, match="still PROVISIONING"):
+        provider.create(first.inputs)
+    (cluster,) = clusters(emu)
+    emu.admin.advance(cluster["id"])
+    # meanwhile the program changed: a new password, which the API cannot show us to compare
+    changed = cluster_inputs(
+        credentials={"username": "orders", "password": "Changed-Passw0rd!", "database": "orders"}
+    )
+    emu.admin.clear_requests()
+    cluster_id, outs = provider.create(provider.check({}, changed).inputs)
+    assert cluster_id == cluster["id"]
+    assert outs["credentials"]["password"] == "Changed-Passw0rd!"
+    assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]  # the cluster got it too
+
+
+def test_a_201_with_an_unreadable_body_is_looked_up_not_repeated(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    emu.admin.add_fault(
+        "raw",
+        status=201,
+        body="{truncated",
+        contentType="application/json",
+        method="POST",
+        process=True,
+        times=1,
+    )
+    cluster_id, _, _ = create(provider)
+    assert [c["id"] for c in clusters(emu)] == [cluster_id]
+    assert mutating(emu) == [("POST", "/clusters")]
+
+
+def test_an_in_place_restore_is_never_sent_twice(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    cluster_id, outs, inputs = create(provider)
+    (backup,) = [r for r in requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]]
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    restore = cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
+    checked = provider.check(inputs, restore)
+    assert checked.failures == []
+    emu.admin.add_fault("lose_response", method="PUT", times=1)  # carried out, answer lost
+    emu.admin.clear_requests()
+    with pytest.raises(ProviderCallError) as caught:
+        provider.update(cluster_id, outs, checked.inputs)
+    assert "may be running" in caught.value.details
+    assert "not sent again" in caught.value.details
+    assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]
+
+
+def requests_get(emu: RunningEmulator, path: str) -> dict[str, Any]:
+    import requests
+
+    response = requests.get(
+        f"{emu.url}/de-fra{path}", headers={"Authorization": f"Bearer {emu.token}"}, timeout=5
+    )
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_a_same_named_cluster_of_another_stack_is_never_taken_over(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    theirs = cluster_inputs(__owner="shop/dev/db")
+    their_id, _, _ = create(provider, __owner="shop/dev/db")
+    emu.admin.fail(their_id, "their trouble")
+    # same name, same network, same backup location: only the owner differs
+    checked = provider.check({}, cluster_inputs(__owner="shop/staging/db"))
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(checked.inputs)
+    assert "managed by shop/dev/db" in caught.value.details
+    assert [(c["id"], c["state"]) for c in clusters(emu)] == [(their_id, "FAILED")]  # untouched, not deleted
+    assert theirs["name"] == clusters(emu)[0]["name"]
+
+
+def test_the_owner_mark_rides_in_the_description_and_never_shows_as_a_change(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider, __owner="shop/dev/db", description="Orders")
+    (cluster,) = clusters(emu)
+    assert cluster["properties"]["description"] == "Orders [managed by pulumi: shop/dev/db]"
+    assert outs["description"] == "Orders"
+    _, refreshed, _ = provider.read(cluster_id, outs)
+    assert refreshed["description"] == "Orders"
+    again = provider.check(inputs, cluster_inputs(__owner="shop/dev/db", description="Orders"))
+    assert provider.diff(cluster_id, refreshed, again.inputs).changes == DIFF_NONE
+    # a retry of our own create continues our cluster
+    emu.admin.clear_requests()
+    assert provider.create(again.inputs)[0] == cluster_id
+
+
+def test_check_refuses_a_backup_that_does_not_exist(provider: ProviderProcess, emu: RunningEmulator) -> None:
+    missing = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
+    failures = dict(
+        provider.check({}, cluster_inputs(restore_from_backup={"source_backup_id": missing})).failures
+    )
+    assert "is not a backup in de/fra" in failures["restore_from_backup.source_backup_id"]
+    cluster_id, _, _ = create(provider, name="source")
+    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    too_early = {"source_backup_id": backup["id"], "recovery_target_datetime": "2020-01-01T00:00:00Z"}
+    failures = dict(provider.check({}, cluster_inputs(name="clone", restore_from_backup=too_early)).failures)
+    assert "outside the recovery window" in failures["restore_from_backup.recovery_target_datetime"]
+    assert mutating(emu) == [("POST", "/clusters")]

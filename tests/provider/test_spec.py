@@ -116,6 +116,25 @@ def test_downgrade_and_shrink_are_rejected_against_the_old_inputs() -> None:
     assert failures(cluster_inputs(version="17"), olds) == {}
 
 
+def test_a_replacement_is_not_held_to_the_old_clusters_limits() -> None:
+    olds = spec.normalize(cluster_inputs(version="16"))
+    smaller_elsewhere = set_path(
+        cluster_inputs(location="es/vit", version="15"), "instances.storage_size", 10
+    )
+    assert failures(smaller_elsewhere, olds) == {}
+
+
+def test_the_owner_mark() -> None:
+    assert spec.with_owner("Orders", "shop/dev/db") == "Orders [managed by pulumi: shop/dev/db]"
+    assert spec.with_owner("", "shop/dev/db") == "[managed by pulumi: shop/dev/db]"
+    assert spec.with_owner("Orders [managed by pulumi: old/x/y]", "shop/dev/db").count("managed by") == 1
+    assert spec.owner_of("Orders [managed by pulumi: shop/dev/db]") == "shop/dev/db"
+    assert spec.owner_of("Orders") is None
+    assert spec.without_owner("Orders [managed by pulumi: shop/dev/db]") == "Orders"
+    wire = spec.create_properties(spec.normalize(cluster_inputs(__owner="shop/dev/db"))).to_wire()
+    assert wire["description"] == "Orders [managed by pulumi: shop/dev/db]"
+
+
 def test_in_place_restore_is_fine_on_an_existing_cluster() -> None:
     olds = spec.normalize(cluster_inputs())
     restore = {"recovery_target_datetime": "2026-01-01T00:00:00Z"}

@@ -54,7 +54,7 @@ def test_without_history_long_waits_still_ask_less_than_polling_every_5_s(durati
 def test_with_history_it_is_prompt_and_asks_little(duration: float) -> None:
     delay, polls = wait_until(duration, expected=duration)
     assert delay <= max(0.5, 0.1 * duration) + 1e-9
-    assert polls <= 3
+    assert polls <= 3 + 0.9 * duration // 60  # and a look in every minute on the way
     fixed_five_second_polls = duration // 5 + 1
     if duration >= 30:
         assert polls < fixed_five_second_polls
@@ -69,6 +69,27 @@ def test_a_wrong_expectation_still_keeps_the_promise_when_it_is_too_short(
         assert delay <= max(0.5, 0.1 * duration) + 1e-9
     else:  # the service got faster than the shortest duration ever seen: at most the lead time late
         assert delay <= 0.9 * expected - duration + 1e-9
+
+
+def test_a_long_expected_wait_still_looks_in_every_minute() -> None:
+    """A cluster that fails a minute into an expected quarter of an hour is noticed within a minute."""
+    clock = FakeClock()
+    with pytest.raises(RuntimeError, match="FAILED"):
+
+        def done(state: str) -> bool:
+            if state == "FAILED":
+                raise RuntimeError("FAILED")
+            return state == "AVAILABLE"
+
+        wait_for(
+            lambda: "FAILED" if clock.now >= 60 else "PROVISIONING",
+            done,
+            3600,
+            expected=900,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    assert clock.now <= 120
 
 
 def test_intervals_are_capped() -> None:

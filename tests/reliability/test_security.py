@@ -10,6 +10,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from provider.api import PostgresClient, TransportError
 from provider.cluster_provider import PostgresV2ClusterProvider
 from scripts.pulumi_project import REPO, Engine
 from tests.engine import PASSWORD, configure, copy_project, exported_state
+from tests.payloads import PASSWORD as CLUSTER_PASSWORD
 from tests.payloads import cluster_inputs
 from tests.provider.harness import ProviderCallError, ProviderProcess
 from tests.reliability.conftest import Scenario, count_plaintext
@@ -61,25 +63,45 @@ def test_no_plaintext_secret_in_state_logs_or_output(
 
 
 def test_provider_errors_never_show_the_token_or_password(figures: Scenario) -> None:
-    with emulator_thread() as emu, ProviderProcess() as process:
-        process.configure({"ionos:token": "wrong-" + emu.token, "ionos:endpoint": emu.api_url})
-        shown = []
-        checked = process.check({}, cluster_inputs())
-        assert [field for field, _ in checked.failures] == ["ionos:token"]  # a wrong token, named at preview
-        shown += [reason for _, reason in checked.failures]
-        assert "HTTP 401" in shown[0]
-        emu.admin.add_fault("status", status=500, message=f"echo {emu.token} {PASSWORD}", times=None)
-        for call in (
-            lambda: process.create(cluster_inputs()),
-            lambda: process.delete("0f8a3c58-0000-4000-8000-000000000000", cluster_inputs()),
-        ):
-            with pytest.raises(ProviderCallError) as caught:
-                call()
-            assert "Traceback" not in caught.value.details
-            assert "HTTP 401" in caught.value.details
-            shown.append(caught.value.details)
-    shown.append(process.stderr())
-    figures.plaintext_secrets = count_plaintext(shown, [PASSWORD, emu.token, "wrong-" + emu.token])
+    shown: list[str] = []
+
+    def expect_error(call: Any, *args: Any) -> str:
+        with pytest.raises(ProviderCallError) as caught:
+            call(*args)
+        assert "Traceback" not in caught.value.details
+        shown.append(caught.value.details)
+        return caught.value.details
+
+    with emulator_thread() as emu:
+        wrong = "wrong-" + emu.token
+        with ProviderProcess() as process:
+            process.configure({"ionos:token": wrong, "ionos:endpoint": emu.api_url})
+            checked = process.check({}, cluster_inputs())
+            assert [field for field, _ in checked.failures] == ["ionos:token"]  # named at preview
+            shown += [reason for _, reason in checked.failures]
+            assert "HTTP 401" in expect_error(process.create, checked.inputs)
+        shown.append(process.stderr())
+        # the right token, and an API that echoes what it was sent (proxies and error pages do)
+        echo = f"rejected: password {CLUSTER_PASSWORD!r}, token {emu.token}"
+        with ProviderProcess() as process:
+            process.configure({"ionos:token": emu.token, "ionos:endpoint": emu.api_url})
+            inputs = process.check({}, cluster_inputs()).inputs
+            emu.admin.add_fault("status", status=422, method="POST", message=echo, times=1)
+            assert "***" in expect_error(process.create, inputs)
+            cluster_id, outs = process.create(inputs)
+            emu.admin.add_fault("status", status=403, method="GET", message=f"token {emu.token}", times=None)
+            expect_error(process.read, cluster_id, outs)
+            emu.admin.clear_faults()
+            echo = f"rejected: password 'An0ther-Secret!', token {emu.token}"
+            emu.admin.add_fault("status", status=422, method="PUT", message=echo, times=1)
+            new = cluster_inputs(
+                credentials={"username": "orders", "password": "An0ther-Secret!", "database": "orders"}
+            )
+            expect_error(process.update, cluster_id, outs, process.check(outs, new).inputs)
+        shown.append(process.stderr())
+    figures.plaintext_secrets = count_plaintext(
+        shown, [CLUSTER_PASSWORD, "An0ther-Secret!", emu.token, wrong]
+    )
     assert figures.plaintext_secrets == 0
 
 
