@@ -201,6 +201,7 @@ class PostgresBackend:
                 "-E",
                 "UTF8",
                 "--no-instructions",
+                cluster_id=record.id,
             )
             self._start(record)
         self._apply_credentials(record)
@@ -263,6 +264,7 @@ class PostgresBackend:
             "-o",
             flags,
             "start",
+            cluster_id=record.id,
             log_file=self._cluster_dir(record.id) / "server.log",
         )
 
@@ -271,13 +273,23 @@ class PostgresBackend:
         if self._running(cluster_id):
             with contextlib.suppress(RuntimeError):
                 self._archive_current_wal(cluster_id)
-            self._run("pg_ctl", "-D", str(self._data(cluster_id)), "-m", "fast", "-w", "stop", check=False)
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self._data(cluster_id)),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+                cluster_id=cluster_id,
+                check=False,
+            )
 
     def _running(self, cluster_id: str) -> bool:
         data = self._data(cluster_id)
         if not (data / "postmaster.pid").exists():
             return False
-        status = self._run("pg_ctl", "-D", str(data), "status", check=False)
+        status = self._run("pg_ctl", "-D", str(data), "status", cluster_id=cluster_id, check=False)
         return status.returncode == 0
 
     def _apply_credentials(self, record: ClusterRecord) -> None:
@@ -314,6 +326,7 @@ class PostgresBackend:
             "stream",
             "-c",
             "fast",
+            cluster_id=cluster_id,
         )
         # Restore targets up to here mean "the backup itself" (before it, WAL cannot be replayed).
         (target / "ionos-backup-finished").write_text(str(time.time()))
@@ -397,13 +410,14 @@ class PostgresBackend:
         self,
         program: str,
         *args: str,
+        cluster_id: str,
         check: bool = True,
-        cluster_id: str | None = None,
         as_server_user: bool = True,
         log_file: Path | None = None,
         stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        bindir = self._bindir(cluster_id) if cluster_id else self._bindir_for_args(args)
+        """One of the cluster's PostgreSQL programs, from its major version's installation."""
+        bindir = self._bindir(cluster_id)
         user = self.user if as_server_user else None
         result = subprocess.run(
             [str(bindir / program), *args],
@@ -424,16 +438,6 @@ class PostgresBackend:
                 detail += log_file.read_text(errors="replace").strip().splitlines()[-3:]
             raise RuntimeError(f"{program} failed: {' | '.join(detail)}")
         return result
-
-    def _bindir_for_args(self, args: tuple[str, ...]) -> Path:
-        """The cluster of a data directory argument decides the version of the tools."""
-        for arg in args:
-            path = Path(arg)
-            if self.root in path.parents:
-                parts = path.relative_to(self.root).parts
-                if len(parts) >= 2 and parts[0] in ("clusters", "backups"):
-                    return self._bindir(parts[1])
-        return self.servers[max(self.servers)]
 
     def _cluster_dir(self, cluster_id: str) -> Path:
         return self.root / "clusters" / cluster_id

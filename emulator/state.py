@@ -32,7 +32,7 @@ from .faults import Faults
 from .pace import Paces
 from .problems import ApiProblem, not_found
 from .storage import Storage
-from .validation import check_cluster_body, parse_datetime, require_properties
+from .validation import check_cluster_body, require_properties
 
 USER = "user@example.com"
 USER_ID = stable_id("user", USER)
@@ -531,7 +531,7 @@ class EmulatorState:
                 f"{backup.version!r}; restore into the same major version"
             )
         target = restore.get("recoveryTargetDatetime")
-        moment = parse_datetime(target).timestamp() if target else None
+        moment = rules.parse_timestamp(target).timestamp() if target else None
         if moment is not None and not backup.covers(moment, now):
             window = f"{iso(backup.earliest)} to {iso(backup.latest) if backup.latest else 'now'}"
             problems.append(
@@ -564,7 +564,7 @@ class EmulatorState:
         target = restore.get("recoveryTargetDatetime")
         if not target:
             raise ApiProblem(422, ["properties.restoreFromBackup.recoveryTargetDatetime: is required"])
-        moment = parse_datetime(target).timestamp()
+        moment = rules.parse_timestamp(target).timestamp()
         own = [b for b in self.backups.values() if b.cluster_id == record.id]
         covering = next((b for b in own if b.covers(moment, now)), None)
         if covering is None:

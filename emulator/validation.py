@@ -48,9 +48,6 @@ def _has_json_type(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-parse_datetime = rules.parse_timestamp
-
-
 def require_properties(body: dict[str, Any]) -> dict[str, Any]:
     properties = body.get("properties", MISSING)
     if properties is MISSING:
@@ -91,7 +88,7 @@ def shape_problems(properties: dict[str, Any], *, credentials_required: bool) ->
             when = restore.get("recoveryTargetDatetime")
             if isinstance(when, str):
                 try:
-                    parse_datetime(when)
+                    rules.parse_timestamp(when)
                 except ValueError:
                     problems.append(
                         f"properties.restoreFromBackup.recoveryTargetDatetime: {when!r} is not an RFC 3339 "

@@ -40,6 +40,7 @@ from .errors import ProviderError
 if TYPE_CHECKING:
     from .api import PostgresClient
     from .api.models import ClusterRead
+    from .lookups import Catalog
     from .waiting import PollSchedule
 
 BUSY = ("PROVISIONING", "UPDATING")
@@ -108,10 +109,9 @@ class PostgresV2ClusterProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def _catalog_failures(self, inputs: Mapping[str, Any], olds: Mapping[str, Any]) -> list[CheckFailure]:
-        """Version, upgrade path and backup location against the service's catalog (reads only)."""
-        from . import lookups, settings, spec
+        """The inputs against the service's catalog and the backup to restore from (reads only)."""
+        from . import lookups, settings
         from .api import ApiError, ConfigurationError, MissingCredentialsError
-        from .api.rules import upgrade_path_violation
 
         location, version, backup_location = (
             inputs.get(k) for k in ("location", "version", "backup_location")
@@ -121,6 +121,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
         try:
             with settings.client_for(location) as client:
                 known = lookups.catalog(client)
+                failures = self._failures_against(known, client.region, inputs, olds)
+                return failures + self._restore_source_failures(client, inputs, location)
         except MissingCredentialsError as exc:
             return [CheckFailure(settings.CONFIG_TOKEN, str(exc))]
         except ApiError as exc:
@@ -129,6 +131,16 @@ class PostgresV2ClusterProvider(ResourceProvider):
             raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
         except ConfigurationError as exc:
             raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
+
+    @staticmethod
+    def _failures_against(
+        known: Catalog, region: str, inputs: Mapping[str, Any], olds: Mapping[str, Any]
+    ) -> list[CheckFailure]:
+        """Version, upgrade path and backup location against what the service offers."""
+        from . import spec
+        from .api.rules import upgrade_path_violation
+
+        version, backup_location = inputs["version"], inputs["backup_location"]
         failures = []
         offered = known.version(version)
         if offered is None:
@@ -147,15 +159,17 @@ class PostgresV2ClusterProvider(ResourceProvider):
             failures.append(
                 CheckFailure(
                     "backup_location",
-                    f"{backup_location!r} is not a backup location of {client.region}; use one of {names}",
+                    f"{backup_location!r} is not a backup location of {region}; use one of {names}",
                 )
             )
-        return failures + self._restore_source_failures(inputs, location)
+        return failures
 
     @staticmethod
-    def _restore_source_failures(inputs: Mapping[str, Any], location: str) -> list[CheckFailure]:
+    def _restore_source_failures(
+        client: PostgresClient, inputs: Mapping[str, Any], location: str
+    ) -> list[CheckFailure]:
         """A cluster made from a backup replaces the old one first: its backup must exist, before that."""
-        from . import settings, spec
+        from . import spec
         from .api import ApiError, rules
 
         restore = inputs.get("restore_from_backup") or {}
@@ -164,8 +178,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
             return []
         field = "restore_from_backup.source_backup_id"
         try:
-            with settings.client_for(location) as client:
-                backup = client.get_backup(source)
+            backup = client.get_backup(source)
         except ApiError as exc:
             if exc.is_not_found:
                 return [CheckFailure(field, f"{source!r} is not a backup in {location}")]
@@ -348,25 +361,32 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
         inputs = spec.from_engine(news)
         decision = diffing.decide(spec.from_engine(olds), inputs)
-        timeout = spec.timeout_seconds(inputs, "update")
+        # The update timeout covers the whole update: waiting until the cluster accepts it, and applying it.
+        deadline = time.monotonic() + spec.timeout_seconds(inputs, "update")
         with settings.client_for(inputs["location"]) as client:
-            cluster = self._wait_settled(client, id_, inputs, timeout)
+            cluster = self._wait_settled(client, id_, inputs, deadline - time.monotonic())
             if decision.touches_the_cluster:
                 restore_to = None
                 if decision.in_place_restore:
                     restore_to = (inputs.get("restore_from_backup") or {}).get("recovery_target_datetime")
-                cluster = self._apply(client, cluster, inputs, restore_to)
+                cluster = self._apply(client, cluster, inputs, restore_to, deadline)
             return UpdateResult(spec.outputs(cluster, inputs))
 
     def _apply(
-        self, client: PostgresClient, before: ClusterRead, inputs: Mapping[str, Any], restore_to: str | None
+        self,
+        client: PostgresClient,
+        before: ClusterRead,
+        inputs: Mapping[str, Any],
+        restore_to: str | None,
+        deadline: float | None = None,
     ) -> ClusterRead:
-        """PUT the whole desired cluster (credentials always) and wait until the change is done."""
+        """PUT the whole desired cluster (credentials always) and wait until the change is done, by
+        `deadline` (default: the update timeout from now)."""
         from . import spec
         from .api import ApiError
 
-        timeout = spec.timeout_seconds(inputs, "update")
-        deadline = time.monotonic() + timeout
+        if deadline is None:
+            deadline = time.monotonic() + spec.timeout_seconds(inputs, "update")
         desired = spec.ensure_properties(inputs, restore_to)
         while True:
             try:

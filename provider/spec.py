@@ -270,17 +270,14 @@ def _restore_violations(inputs: Mapping[str, Any], creating: bool) -> list[rules
         found.append(
             rules.Violation("restore_from_backup.source_backup_id", source, "must be a backup id (a UUID)")
         )
-    if when is not None and not is_unknown(when):
-        try:
-            rules.parse_timestamp(when) if isinstance(when, str) else rules.parse_timestamp("")
-        except ValueError:
-            found.append(
-                rules.Violation(
-                    "restore_from_backup.recovery_target_datetime",
-                    when,
-                    "must be an RFC 3339 time with a time zone, such as 2026-07-01T09:00:00Z",
-                )
+    if when is not None and not is_unknown(when) and not _is_timestamp(when):
+        found.append(
+            rules.Violation(
+                "restore_from_backup.recovery_target_datetime",
+                when,
+                "must be an RFC 3339 time with a time zone, such as 2026-07-01T09:00:00Z",
             )
+        )
     if source is None and when is None:
         found.append(
             rules.Violation(
@@ -299,6 +296,16 @@ def _restore_violations(inputs: Mapping[str, Any], creating: bool) -> list[rules
             )
         )
     return found
+
+
+def _is_timestamp(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        rules.parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _provider_only_violations(inputs: Mapping[str, Any]) -> list[rules.Violation]:

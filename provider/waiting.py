@@ -73,12 +73,13 @@ def wait_for(
 
     `started` is when the change began (default: now), so that time already spent counts.
     """
-    intervals = (schedule or PollSchedule()).intervals(expected)
+    schedule = schedule or PollSchedule()
+    intervals = schedule.intervals(expected)
     began = clock() if started is None else started
     polls = 0
     last_interval = 0.0
     waited = clock() - began
-    if expected and waited < 0.9 * expected:
+    if expected and waited < schedule.lead * expected:
         last_interval = intervals(waited)  # nothing to see yet: the first poll waits too
         sleep(min(last_interval, timeout - waited))
     while True:

@@ -1,7 +1,7 @@
 """Run a Pulumi project directory through the real engine, on a local file backend.
 
 With a CLI that has the Python language host (an official installation), the project runs as
-`pulumi up` runs it. A CLI built from Go modules has no language host (its module is not published),
+`pulumi up` runs it. A CLI built from Go modules has no language host (its module could not be fetched here),
 so the project's `__main__.py` runs as an Automation API inline program instead: the same engine,
 the same provider process, the same state; only the program is hosted by this Python process.
 

@@ -187,18 +187,10 @@ class PostgresClient:
         # trust_env stays on: HTTPS_PROXY and REQUESTS_CA_BUNDLE work as users expect. Certificates are
         # always verified; nothing in this project turns verification off.
         self._session.verify = True
-        policy = retry or RetryPolicy()
-        self._session.mount(self.base_url, HTTPAdapter(max_retries=_retries(policy, sleeper), pool_maxsize=8))
-        # For changes that must not happen twice (an in-place restore): a PUT whose outcome is unknown is
-        # not repeated; the caller finds out what happened instead.
-        self._once = requests.Session()
-        self._once.auth, self._once.headers, self._once.verify = (
-            self._session.auth,
-            self._session.headers,
-            True,
-        )
-        once = _retries(policy, sleeper, single_shot=frozenset({"POST", "PUT"}))
-        self._once.mount(self.base_url, HTTPAdapter(max_retries=once, pool_maxsize=2))
+        self._policy, self._sleeper = retry or RetryPolicy(), sleeper
+        adapter = HTTPAdapter(max_retries=_retries(self._policy, sleeper), pool_maxsize=8)
+        self._session.mount(self.base_url, adapter)
+        self._once: requests.Session | None = None  # made when first needed (see _once_session)
 
     def __repr__(self) -> str:
         return f"PostgresClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -208,7 +200,19 @@ class PostgresClient:
 
     def close(self) -> None:
         self._session.close()
-        self._once.close()
+        if self._once is not None:
+            self._once.close()
+
+    def _once_session(self) -> requests.Session:
+        """For changes that must not happen twice (an in-place restore): a PUT whose outcome is unknown
+        is not repeated; the caller finds out what happened instead."""
+        if self._once is None:
+            once = requests.Session()
+            once.auth, once.headers, once.verify = self._session.auth, self._session.headers, True
+            retries = _retries(self._policy, self._sleeper, single_shot=frozenset({"POST", "PUT"}))
+            once.mount(self.base_url, HTTPAdapter(max_retries=retries, pool_maxsize=2))
+            self._once = once
+        return self._once
 
     def __enter__(self) -> PostgresClient:
         return self
@@ -253,7 +257,7 @@ class PostgresClient:
             body=body.to_wire(),
             expect=(200, 201),
             secrets=_passwords(properties.credentials),
-            session=self._once if once else None,
+            session=self._once_session() if once else None,
         )
 
     def delete_cluster(self, cluster_id: str) -> None:

@@ -245,6 +245,25 @@ def test_update_waits_until_the_cluster_accepts_changes(
     assert puts[0]["time"] >= advanced_at[0]
 
 
+def test_the_update_timeout_covers_waiting_and_applying_together(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    emu.admin.set_pace(update="manual")  # someone else's change, then ours, never finish by themselves
+    raw_put_by_someone_else(emu, cluster_id)
+    finisher = threading.Timer(3.0, emu.admin.advance, [cluster_id])
+    finisher.start()
+    checked = provider.check(inputs, cluster_inputs(description="late", timeouts={"update": "5s"}))
+    started = time.monotonic()
+    with pytest.raises(ProviderCallError) as caught:
+        provider.update(cluster_id, outs, checked.inputs)
+    elapsed = time.monotonic() - started
+    finisher.join()
+    assert f"cluster {cluster_id} is still UPDATING after" in caught.value.details
+    # 3 s waiting for the other change, then the rest of the 5 s for ours; not 5 s more on top (8 s)
+    assert 4.5 <= elapsed < 7.0
+
+
 def raw_put_by_someone_else(emu: RunningEmulator, cluster_id: str) -> None:
     import requests
 
