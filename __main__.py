@@ -7,7 +7,7 @@ Configure it (see Pulumi.dev.yaml for the local emulator's values), then `pulumi
 
 import pulumi
 
-from components import PostgresCluster, cluster_args_from_config
+from ionos_postgres_pulumi import PostgresCluster, cluster_args_from_config
 
 config = pulumi.Config()
 cluster = PostgresCluster(config.get("clusterName") or "app-db", cluster_args_from_config(config))

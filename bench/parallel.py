@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REPO, Row, say, seconds
-from emulator.pace import Paces
-from emulator.testing import emulator_thread
-from scripts.pulumi_project import Engine, ensure_cli
+from ionos_postgres_pulumi.emulator.pace import Paces
+from ionos_postgres_pulumi.emulator.testing import emulator_thread
+from scripts.pulumi_project import Engine, ensure_cli, write_project
 
 CLUSTERS = 12
 D = 5.0
 WORKERS = 4
 PROGRAM = """
 import pulumi
-from components import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs
+from ionos_postgres_pulumi import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs
 
 password = pulumi.Config().require_secret("password")
 for i in range(12):
@@ -35,10 +35,7 @@ def run(root: Path) -> list[Row]:
 
     say(f"parallel up: {CLUSTERS} clusters, D = {D:g} s")
     floor = math.ceil(CLUSTERS / WORKERS) * D
-    project = root / "parallel"
-    project.mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text("name: bench-parallel\nruntime: python\n")
-    (project / "__main__.py").write_text(PROGRAM)
+    project = write_project(root / "parallel", "bench-parallel", PROGRAM)
     with emulator_thread(paces=Paces.parse(f"create={D}s")) as emu:
         engine = Engine(
             ensure_cli(),

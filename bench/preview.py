@@ -8,16 +8,17 @@ import time
 from pathlib import Path
 
 from bench.common import REPO, Row, median, say, seconds
-from components.lookups import forget
-from emulator.testing import RunningEmulator, emulator_thread
-from provider.api.client import DEFAULT_PAGE_SIZE, PostgresClient
-from scripts.pulumi_project import Engine, ensure_cli
+from ionos_postgres_pulumi.components.lookups import forget
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from ionos_postgres_pulumi.provider.api.client import DEFAULT_PAGE_SIZE, PostgresClient
+from scripts.pulumi_project import Engine, ensure_cli, write_project
 
 SIZES = (1, 25, 100)
 REPEATS = 5
 PROGRAM = """
 import pulumi
-from components import ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster, PostgresClusterArgs
+from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster,
+    PostgresClusterArgs)
 from bench.noop import NoopComponent
 
 config = pulumi.Config()
@@ -46,10 +47,7 @@ for i in range(count):
 def _stack(engine: Engine, emu: RunningEmulator, root: Path, kind: str, count: int) -> object:
     from pulumi import automation as auto
 
-    project = root / f"{kind}-{count}"
-    project.mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text(f"name: bench-{kind}\nruntime: python\n")
-    (project / "__main__.py").write_text(PROGRAM)
+    project = write_project(root / f"{kind}-{count}", f"bench-{kind}", PROGRAM)
     stack = engine.stack(project, "bench")
     stack.set_all_config(
         {

@@ -48,14 +48,16 @@ def run() -> list[Row]:
     sdk = _import_time(_sdk_python(cache), "", "ionoscloud_dbaas_postgres")
     say("start-up: timing imports")
     pulumi = _import_time(sys.executable, "", "pulumi")
-    program = _import_time(sys.executable, "pulumi", "provider")
+    program = _import_time(sys.executable, "pulumi", "ionos_postgres_pulumi.provider")
     preview_call = _import_time(
-        sys.executable, "pulumi", "provider,provider.spec,provider.diffing,provider.settings"
+        sys.executable,
+        "pulumi",
+        "ionos_postgres_pulumi.provider,ionos_postgres_pulumi.provider.spec,ionos_postgres_pulumi.provider.diffing,ionos_postgres_pulumi.provider.settings",
     )
     first_api_call = _import_time(
         sys.executable,
         "pulumi",
-        "provider,provider.spec,provider.diffing,provider.settings,provider.api.client",
+        "ionos_postgres_pulumi.provider,ionos_postgres_pulumi.provider.spec,ionos_postgres_pulumi.provider.diffing,ionos_postgres_pulumi.provider.settings,ionos_postgres_pulumi.provider.api.client",
     )
     ms = 1000
     return [

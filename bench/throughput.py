@@ -11,8 +11,8 @@ from pathlib import Path
 import requests
 
 from bench.common import Row, say
-from emulator.testing import kill_process, start_process
-from provider.api import PostgresClient, models
+from ionos_postgres_pulumi.emulator.testing import kill_process, start_process
+from ionos_postgres_pulumi.provider.api import PostgresClient, models
 from tests.payloads import cluster_properties
 
 CLIENTS = 4

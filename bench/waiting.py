@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.common import Row, say, seconds
-from emulator.pace import Paces
-from emulator.testing import RunningEmulator, emulator_thread
-from provider.api import PostgresClient, models
-from provider.waiting import PollSchedule, wait_for
+from ionos_postgres_pulumi.emulator.pace import Paces
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from ionos_postgres_pulumi.provider.api import PostgresClient, models
+from ionos_postgres_pulumi.provider.waiting import PollSchedule, wait_for
 from tests.payloads import cluster_properties
 
 DURATIONS = (2, 10, 30)

@@ -1,4 +1,4 @@
-"""Lookups a program makes before it declares a cluster: versions, backup locations, backups.
+"""Lookups a program makes: versions, backup locations, backups, and existing clusters.
 
 The choices are plain functions (tested alone); the `get_*` functions wrap them in Outputs for use in
 programs, with the same credentials and endpoint as the provider (`ionos:token` and `ionos:endpoint`
@@ -16,10 +16,10 @@ from typing import Any
 
 import pulumi
 
-from provider import lookups, settings
-from provider.api import ApiError, ConfigurationError, PostgresClient
-from provider.api.regions import normalize_region
-from provider.api.rules import major_version
+from ionos_postgres_pulumi.provider import lookups, settings, spec
+from ionos_postgres_pulumi.provider.api import ApiError, ConfigurationError, PostgresClient
+from ionos_postgres_pulumi.provider.api.regions import normalize_region
+from ionos_postgres_pulumi.provider.api.rules import major_version
 
 USABLE_STATUSES = ("RECOMMENDED", "SUPPORTED")
 # Backups away from the cluster's city, as IONOS advises; the first one the service offers is taken.
@@ -33,6 +33,10 @@ FALLBACK_BACKUP_LOCATIONS = ("eu-central-3", "de")  # elsewhere: the getting-sta
 
 class CatalogLookupError(pulumi.RunError):
     """A version or backup location that the service does not offer; the message lists what it does."""
+
+
+class ClusterLookupError(pulumi.RunError):
+    """No cluster, or more than one, answers a `get_cluster` lookup; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -185,3 +189,56 @@ def _text(value: Any) -> str | None:
     if hasattr(value, "strftime"):
         return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return str(value)
+
+
+def list_clusters(location: str, name: str | None = None) -> list[dict[str, Any]]:
+    """The region's clusters (with `name`: those named exactly so), as the service reports them."""
+    region = normalize_region(location)
+    try:
+        with program_client(location) as client:
+            # The service's name filter matches a part of the name, whatever its case: compare here.
+            found = [c for c in client.list_clusters(name=name) if name is None or c.name == name]
+    except (ApiError, ConfigurationError) as exc:
+        raise ClusterLookupError(f"cannot list the clusters of {location}: {exc}") from None
+    return [{"id": c.id, "location": region, **spec.described(c)} for c in found]
+
+
+def find_cluster(location: str, cluster_id: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """The one cluster with that id or that exact name (both: it must have both); an error otherwise."""
+    if cluster_id is None and name is None:
+        raise ClusterLookupError("get_cluster needs a cluster_id or a name")
+    if cluster_id is None:
+        matches = list_clusters(location, name)
+    else:
+        matches = [c for c in list_clusters(location) if c["id"] == cluster_id]
+        matches = [c for c in matches if name is None or c["name"] == name]
+    wanted = " and ".join(
+        part for part in (f"id {cluster_id}" if cluster_id else "", f"name {name!r}" if name else "") if part
+    )
+    if not matches:
+        raise ClusterLookupError(f"no cluster in {location} has the {wanted}")
+    if len(matches) > 1:
+        ids = ", ".join(c["id"] for c in matches)
+        raise ClusterLookupError(
+            f"{len(matches)} clusters in {location} have the {wanted} ({ids}); look one up by cluster_id"
+        )
+    return matches[0]
+
+
+def get_clusters(
+    location: pulumi.Input[str], name: pulumi.Input[str] | None = None
+) -> pulumi.Output[list[dict[str, Any]]]:
+    """The region's clusters, or those named exactly `name`: `{id, name, state, dns_name, version, ...}`."""
+    return pulumi.Output.all(pulumi.Output.from_input(location), pulumi.Output.from_input(name)).apply(
+        lambda values: list_clusters(values[0], values[1])
+    )
+
+
+def get_cluster(
+    location: pulumi.Input[str],
+    cluster_id: pulumi.Input[str] | None = None,
+    name: pulumi.Input[str] | None = None,
+) -> pulumi.Output[dict[str, Any]]:
+    """One existing cluster by id or exact name (not unique at IONOS: more than one match is an error)."""
+    inputs = (pulumi.Output.from_input(v) for v in (location, cluster_id, name))
+    return pulumi.Output.all(*inputs).apply(lambda values: find_cluster(values[0], values[1], values[2]))

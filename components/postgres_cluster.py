@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from provider import (
+from ionos_postgres_pulumi.provider import (
     ConnectionArgs,
     CredentialsArgs,
     InstancesArgs,

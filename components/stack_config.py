@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pulumi
 
-from provider import ConnectionArgs, CredentialsArgs, InstancesArgs, MaintenanceWindowArgs
+from ionos_postgres_pulumi.provider import (
+    ConnectionArgs,
+    CredentialsArgs,
+    InstancesArgs,
+    MaintenanceWindowArgs,
+)
 
 from .postgres_cluster import PostgresClusterArgs
 

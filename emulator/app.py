@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provider.api.regions import normalize_region
+from ionos_postgres_pulumi.provider.api.regions import normalize_region
 
 from .catalog import load_catalog
 from .faults import Faults, RateLimiter

@@ -55,7 +55,11 @@ class Catalog:
 def load_catalog(path: Path | None = None) -> Catalog:
     """Versions and backup locations from `path`, or from the seed shipped with the emulator."""
     if path is None:
-        text = resources.files("emulator").joinpath("seed.json").read_text(encoding="utf-8")
+        text = (
+            resources.files(__package__ or "ionos_postgres_pulumi.emulator")
+            .joinpath("seed.json")
+            .read_text(encoding="utf-8")
+        )
     else:
         text = Path(path).read_text(encoding="utf-8")
     data = json.loads(text)

@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from provider.api import rules
-from provider.api.regions import REGIONS
+from ionos_postgres_pulumi.provider.api import rules
+from ionos_postgres_pulumi.provider.api.regions import REGIONS
 
 from .faults import FaultRule, Faults, RateLimiter
 from .pace import Pace

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from provider.api import rules
+from ionos_postgres_pulumi.provider.api import rules
 
 from .catalog import Catalog, stable_id
 from .faults import Faults
@@ -207,7 +207,7 @@ class EmulatorState:
                 c
                 for c in self.clusters.values()
                 if c.region == region
-                and (name is None or name in c.name)
+                and (name is None or name.lower() in c.name.lower())  # a part of it, any case
                 and (state is None or c.state == state)
             ]
         return sorted(found, key=lambda c: (c.created_at, c.id))

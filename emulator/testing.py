@@ -50,7 +50,12 @@ class RunningEmulator:
         return EmulatorAdmin(self.url, self.token)
 
     def env(self) -> dict[str, str]:
+        """The environment that points the provider, the client and the lookups at this emulator."""
         return {"IONOS_API_URL": self.api_url, "IONOS_TOKEN": self.token}
+
+    def stack_config(self) -> dict[str, str]:
+        """The same as stack configuration (`ionos:token` is a secret: set it as one)."""
+        return {"ionos:endpoint": self.api_url, "ionos:token": self.token}
 
 
 @contextlib.contextmanager
@@ -82,7 +87,7 @@ def start_process(
     args = [
         sys.executable,
         "-m",
-        "emulator",
+        "ionos_postgres_pulumi.emulator",
         "--port",
         str(port),
         "--data-dir",

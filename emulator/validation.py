@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Any
 
-from provider.api import rules
+from ionos_postgres_pulumi.provider.api import rules
 
 from .problems import ApiProblem
 

@@ -1,6 +1,6 @@
 """IONOS DBaaS PostgreSQL v2 clusters as a Pulumi dynamic resource.
 
-from provider import PostgresV2Cluster, PostgresV2ClusterArgs
+from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 """
 
 from .resource import (

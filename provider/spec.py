@@ -385,7 +385,9 @@ def ensure_properties(inputs: Mapping[str, Any], restore_to: str | None = None) 
 # outputs: the cluster as the service reports it, plus what only the inputs know
 
 
-def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def described(cluster: models.ClusterRead) -> dict[str, Any]:
+    """The cluster as the service reports it, under the resource's input names (no password: the API
+    never returns it), with its state and host name."""
     wire = cluster.properties.to_wire()
     outs: dict[str, Any] = {}
     for rule in rules.CLUSTER_FIELD_RULES:
@@ -394,6 +396,18 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
         value = get_path(wire, rule.api_path)
         if value is not None:
             set_path(outs, rule.input_path, value)
+    outs["description"] = without_owner(outs.get("description"))
+    outs.update(
+        dns_name=cluster.metadata.dns_name or "",
+        state=cluster.metadata.state or "UNKNOWN",
+        status_message=cluster.metadata.status_message or "",
+        port=rules.POSTGRES_PORT,
+    )
+    return outs
+
+
+def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    outs = described(cluster)
     # The API never returns the password, and location, restore and provider settings are ours alone.
     credentials = outs.setdefault("credentials", {})
     for key in ("username", "database"):
@@ -402,16 +416,11 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
     for key in ("location", "restore_from_backup", *PROVIDER_ONLY):
         if inputs.get(key) is not None:
             outs[key] = copy.deepcopy(inputs[key])
-    outs["description"] = without_owner(outs.get("description"))
-    dns_name = cluster.metadata.dns_name or ""
-    outs.update(
-        dns_name=dns_name,
-        state=cluster.metadata.state or "UNKNOWN",
-        status_message=cluster.metadata.status_message or "",
-        port=rules.POSTGRES_PORT,
-        connection_uri=connection_uri(
-            credentials.get("username"), credentials.get("password"), dns_name, credentials.get("database")
-        ),
+    outs["connection_uri"] = connection_uri(
+        credentials.get("username"),
+        credentials.get("password"),
+        outs["dns_name"],
+        credentials.get("database"),
     )
     return outs
 

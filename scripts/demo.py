@@ -22,7 +22,7 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.postgres import installed_servers
 from scripts.pulumi_project import REPO, Engine
 
 DEMO = REPO / ".demo"
@@ -64,7 +64,15 @@ def start_emulator() -> dict[str, Any]:
     info_file.unlink(missing_ok=True)
     log = open(DEMO / "emulator.log", "a")  # noqa: SIM115 - the emulator outlives this script
     token = private_file(DEMO / "emulator-token", secrets.token_urlsafe(24))
-    command = [sys.executable, "-m", "emulator", "--port", "0", "--data-dir", str(DEMO / "emulator")]
+    command = [
+        sys.executable,
+        "-m",
+        "ionos_postgres_pulumi.emulator",
+        "--port",
+        "0",
+        "--data-dir",
+        str(DEMO / "emulator"),
+    ]
     command += ["--pace", PACE, "--info-file", str(info_file), *(["--postgres"] if real_postgres else [])]
     subprocess.Popen(
         command,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import RunningEmulator, emulator_thread, stop_postgres_servers
-from provider.api import PostgresClient
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread, stop_postgres_servers
+from ionos_postgres_pulumi.provider.api import PostgresClient
 
-pytest_plugins = ["tests.engine"]
+pytest_plugins = ["tests.engine", "pytester"]
 
 # Tests must not learn from each other's transition times (provider/timings.py); the tests of that
 # learning choose their own file.

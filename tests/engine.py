@@ -15,8 +15,8 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from emulator.pace import Paces
-from emulator.testing import RunningEmulator, emulator_thread
+from ionos_postgres_pulumi.emulator.pace import Paces
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from scripts.pulumi_project import REPO, Engine, ensure_cli
 
 PASSWORD = "E2e-Passw0rd!"

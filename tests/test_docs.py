@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provider.api import rules
+from ionos_postgres_pulumi.provider.api import rules
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import PostgresCluster, cluster_args_from_config
+from ionos_postgres_pulumi import PostgresCluster, cluster_args_from_config
 
 config = pulumi.Config()
 cluster = PostgresCluster(config.get("clusterName") or "basic-db", cluster_args_from_config(config))

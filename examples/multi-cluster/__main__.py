@@ -6,7 +6,13 @@ preview). Each cluster gets its own user and database; one password for both kee
 
 import pulumi
 
-from components import ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster, PostgresClusterArgs
+from ionos_postgres_pulumi import (
+    ConnectionArgs,
+    CredentialsArgs,
+    InstancesArgs,
+    PostgresCluster,
+    PostgresClusterArgs,
+)
 
 config = pulumi.Config()
 password = config.require_secret("password")

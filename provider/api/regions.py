@@ -20,14 +20,15 @@ REGIONS: Mapping[str, str] = {
     "us-ewr": "United States, Newark",
 }
 
-# Location names other IONOS tools use for the same endpoints (`de/fra/2` is served by de-fra).
-_ALIASES: Mapping[str, str] = {"de-fra-2": "de-fra"}
+# Location names other IONOS tools use for the same endpoints (`de/fra/1` and `de/fra/2` are served by
+# de-fra; IONOS's newer SDKs list all three).
+_ALIASES: Mapping[str, str] = {"de-fra-1": "de-fra", "de-fra-2": "de-fra"}
 
 REGION_PLACEHOLDER = "{region}"
 
 
 def normalize_region(location: str) -> str:
-    """`de/fra`, `de-fra`, ` DE/FRA ` and `de/fra/2` all name the region `de-fra`."""
+    """`de/fra`, `de-fra`, ` DE/FRA `, `de/fra/1` and `de/fra/2` all name the region `de-fra`."""
     key = location.strip().lower().replace("/", "-").replace("_", "-")
     key = _ALIASES.get(key, key)
     if key not in REGIONS:

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from emulator.testing import RunningEmulator, emulator_thread
-from provider.api import (
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from ionos_postgres_pulumi.provider.api import (
     REGIONS,
     ApiError,
     ConfigurationError,
@@ -30,6 +30,7 @@ def test_location_spellings() -> None:
         normalize_region("de/fra") == normalize_region("de-fra") == normalize_region(" DE/FRA ") == "de-fra"
     )
     assert normalize_region("de/fra/2") == "de-fra"
+    assert normalize_region("de/fra/1") == "de-fra"
     with pytest.raises(ConfigurationError, match="not an IONOS PostgreSQL region"):
         normalize_region("mars/olympus")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.testing import RunningEmulator
-from provider.api import ApiError, PostgresClient
-from provider.api import models as m
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.provider.api import ApiError, PostgresClient
+from ionos_postgres_pulumi.provider.api import models as m
 from tests.payloads import cluster_properties
 
 

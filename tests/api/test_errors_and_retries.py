@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from emulator.testing import RunningEmulator
-from provider.api import (
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.provider.api import (
     ApiError,
     PostgresClient,
     ResponseFormatError,
@@ -14,7 +14,7 @@ from provider.api import (
     Timeouts,
     TransportError,
 )
-from provider.api import models as m
+from ionos_postgres_pulumi.provider.api import models as m
 from tests.payloads import cluster_properties
 
 

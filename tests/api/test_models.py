@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from provider.api import models
+from ionos_postgres_pulumi.provider.api import models
 from tests.payloads import PASSWORD, cluster_properties
 
 # The example payloads of ionos-pg-v2-api.md §9, as JSON text.

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.testing import RunningEmulator
-from provider import lookups
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.provider import lookups
 
 
 @pytest.fixture(autouse=True)

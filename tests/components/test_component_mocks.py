@@ -9,14 +9,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import (
+from ionos_postgres_pulumi import (
     ConnectionArgs,
     CredentialsArgs,
     PostgresCluster,
     PostgresClusterArgs,
+    get_cluster,
+    get_clusters,
 )
-from components.postgres_cluster import child_options
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.components.postgres_cluster import child_options
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
@@ -177,3 +179,26 @@ def test_the_consumer_reads_dns_name_through_a_stack_reference(mocks: Mocks) -> 
         assert ref.name == "organization/ionos-postgres-basic/test"
 
     return pulumi.Output.all(program["host"], program["endpoint"], program["jdbc_url"]).apply(verify)
+
+
+@pulumi.runtime.test
+def test_existing_clusters_as_outputs(mocks: Mocks) -> pulumi.Output[Any]:
+    """Like Terraform's cluster data sources: the lookups take Inputs and give Outputs."""
+    from ionos_postgres_pulumi.provider.api import PostgresClient
+    from ionos_postgres_pulumi.provider.api import models as m
+    from tests.payloads import cluster_properties
+
+    with PostgresClient("de-fra") as client:  # IONOS_API_URL and IONOS_TOKEN from api_env
+        made = client.create_cluster(
+            m.ClusterCreateProperties.model_validate(cluster_properties(name="legacy"))
+        )
+    one = get_cluster(pulumi.Output.from_input("de/fra"), name="legacy")
+    every = get_clusters("de/fra")
+
+    def verify(values: list[Any]) -> None:
+        found, listed = values
+        assert found["id"] == made.id
+        assert found["dns_name"] == made.metadata.dns_name
+        assert [c["id"] for c in listed] == [made.id]
+
+    return pulumi.Output.all(one, every).apply(verify)

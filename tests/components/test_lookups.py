@@ -1,4 +1,4 @@
-"""Choosing a version and a backup location from the service's catalog, and listing backups."""
+"""Choosing a version and a backup location from the service's catalog, listing backups, finding clusters."""
 
 from __future__ import annotations
 
@@ -7,12 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from components import CatalogLookupError, choose_backup_location, choose_version
-from components.lookups import list_backups, resolve_backup_location, resolve_version
-from emulator.testing import RunningEmulator, emulator_thread
-from provider import lookups
-from provider.api import PostgresClient
-from provider.api import models as m
+from ionos_postgres_pulumi.components import (
+    CatalogLookupError,
+    ClusterLookupError,
+    choose_backup_location,
+    choose_version,
+)
+from ionos_postgres_pulumi.components.lookups import (
+    find_cluster,
+    list_backups,
+    list_clusters,
+    resolve_backup_location,
+    resolve_version,
+)
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from ionos_postgres_pulumi.provider import lookups
+from ionos_postgres_pulumi.provider.api import PostgresClient
+from ionos_postgres_pulumi.provider.api import models as m
 from tests.payloads import cluster_properties
 
 
@@ -104,3 +115,41 @@ def test_backups_with_their_recovery_windows(api_env: RunningEmulator) -> None:
     assert backup.earliest_recovery_target_time.endswith("Z")
     assert backup.latest_recovery_target_time is None
     assert list_backups("de/fra", "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2") == []
+
+
+def make_clusters(emulator: RunningEmulator, *names: str) -> list[str]:
+    env = {"IONOS_TOKEN": emulator.token, "IONOS_API_URL": emulator.api_url}
+    with PostgresClient("de-fra", env=env) as client:
+        return [
+            client.create_cluster(m.ClusterCreateProperties.model_validate(cluster_properties(name=name))).id
+            for name in names
+        ]
+
+
+def test_clusters_by_exact_name(api_env: RunningEmulator) -> None:
+    """The service's filter matches a part of the name in any case; the lookup compares exactly."""
+    orders, _, _ = make_clusters(api_env, "orders", "Orders-archive", "billing")
+    assert [c["name"] for c in list_clusters("de/fra")] == ["orders", "Orders-archive", "billing"]
+    (found,) = list_clusters("de/fra", "orders")
+    assert (found["id"], found["name"], found["location"]) == (orders, "orders", "de-fra")
+    assert found["state"] == "AVAILABLE"
+    assert found["dns_name"].endswith(".postgresql.de-fra.ionos.com")
+    assert found["instances"] == {"count": 1, "ram": 4, "cores": 4, "storage_size": 10}
+    assert found["credentials"] == {"username": "my_dbuser", "database": "my_database"}  # never a password
+    assert list_clusters("de/fra/1", "ORDERS") == []  # de/fra/1 is served by de-fra too
+    assert list_clusters("es/vit") == []
+
+
+def test_one_cluster_by_id_or_name(api_env: RunningEmulator) -> None:
+    orders, twin_a, twin_b = make_clusters(api_env, "orders", "twin", "twin")
+    assert find_cluster("de/fra", name="orders")["id"] == orders
+    assert find_cluster("de/fra", cluster_id=twin_a)["id"] == twin_a
+    assert find_cluster("de/fra", cluster_id=twin_b, name="twin")["id"] == twin_b
+    with pytest.raises(ClusterLookupError, match=f"2 clusters in de/fra have the name 'twin' .*{twin_a}"):
+        find_cluster("de/fra", name="twin")
+    with pytest.raises(ClusterLookupError, match="no cluster in de/fra has the name 'orde'"):
+        find_cluster("de/fra", name="orde")
+    with pytest.raises(ClusterLookupError, match=f"has the id {orders} and name 'twin'"):
+        find_cluster("de/fra", cluster_id=orders, name="twin")
+    with pytest.raises(ClusterLookupError, match="needs a cluster_id or a name"):
+        find_cluster("de/fra")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import Engine
 from tests.engine import PASSWORD, configure, copy_project, exported_state, outputs
 

@@ -1,15 +1,16 @@
-"""The root program and the multi-cluster example through the real engine."""
+"""The root program and the multi-cluster example through the real engine; how programs are run."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
 
-from emulator.testing import RunningEmulator
-from scripts.pulumi_project import Engine
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from scripts.pulumi_project import REPO, Engine, write_project
 from tests.engine import configure, copy_project
 
 pytestmark = pytest.mark.e2e
@@ -65,3 +66,42 @@ def test_two_clusters_and_an_in_place_upgrade(
     finally:
         stack.destroy(color="never")
     assert e2e_emulator.admin.clusters() == []
+
+
+WHERE_IT_RUNS = """import os, sys
+import pulumi
+pulumi.export("pid", os.getpid())
+pulumi.export("python", sys.executable)
+"""
+NO_HOST = (
+    "no pulumi-language-python beside the CLI or on PATH, so programs run as inline programs here; an "
+    "official CLI installation has it, or put the folder ../shared/tools/pulumi-language-python/unpack "
+    "prints on PATH"
+)
+
+
+def test_with_a_language_host_a_program_runs_as_pulumi_up_runs_it(engine: Engine, tmp_path: Path) -> None:
+    if not engine.has_language_host:
+        pytest.skip(NO_HOST)
+    stack = engine.stack(write_project(tmp_path / "where", "where", WHERE_IT_RUNS), "dev")
+    outputs = stack.up(color="never").outputs
+    assert outputs["pid"].value != os.getpid()  # a process of its own, started by the language host
+    assert outputs["python"].value == str(REPO / ".venv" / "bin" / "python")  # Pulumi.yaml's virtualenv
+
+
+def test_the_basic_example_as_an_inline_program(
+    engine: Engine, e2e_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The path for machines without a language host: this process hosts the program."""
+    stack = engine.stack(copy_project("basic", tmp_path), "dev", inline=True)
+    configure(stack, e2e_emulator)
+    try:
+        result = stack.up(color="never")
+        (cluster,) = [c for c in e2e_emulator.admin.clusters() if c["name"] == "basic-db"]
+        assert result.outputs["dnsName"].value == cluster["dnsName"]
+        assert stack.workspace.program is not None
+    finally:
+        stack.destroy(color="never")
+    assert [c for c in e2e_emulator.admin.clusters() if c["name"] == "basic-db"] == []
+    where = engine.stack(write_project(tmp_path / "where", "where", WHERE_IT_RUNS), "dev", inline=True)
+    assert where.up(color="never").outputs["pid"].value == os.getpid()

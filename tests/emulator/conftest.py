@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 
 
 class Raw:

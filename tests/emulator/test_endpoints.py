@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.emulator.conftest import Raw
 from tests.payloads import PASSWORD, cluster_properties
 
@@ -51,6 +51,10 @@ def test_get_list_and_filters(raw: Raw) -> None:
     assert_list(listing)
     assert [c["properties"]["name"] for c in listing["items"]] == ["alpha-1", "beta-1"]
     assert [c["id"] for c in raw.get("/clusters", **{"filter.name": "pha"}).json()["items"]] == [first["id"]]
+    # as the service does: a part of the name, whatever its case
+    assert [c["id"] for c in raw.get("/clusters", **{"filter.name": "ALPHA"}).json()["items"]] == [
+        first["id"]
+    ]
     assert len(raw.get("/clusters", **{"filter.state": "AVAILABLE"}).json()["items"]) == 2
     assert raw.get("/clusters", **{"filter.state": "PROVISIONING"}).json()["items"] == []
     assert raw.get(f"/clusters/{first['id']}").json()["metadata"]["state"] == "AVAILABLE"
@@ -108,7 +112,7 @@ def test_put_on_an_unknown_id_creates_it_with_201(raw: Raw) -> None:
 
 
 def test_put_create_can_be_switched_off() -> None:
-    from emulator.testing import emulator_thread
+    from ionos_postgres_pulumi.emulator.testing import emulator_thread
 
     with emulator_thread(put_creates=False) as emu:
         chosen = str(uuid.uuid4())
@@ -194,7 +198,7 @@ def test_auth_is_required(emulator: RunningEmulator) -> None:
 
 
 def test_any_token_mode() -> None:
-    from emulator.testing import emulator_thread
+    from ionos_postgres_pulumi.emulator.testing import emulator_thread
 
     with emulator_thread(token="", any_token=True) as emu:
         assert Raw(emu, token="whatever").get("/versions").status_code == 200
@@ -260,7 +264,7 @@ def test_keep_alive_requests_do_not_stall(raw: Raw) -> None:
 def test_basic_auth_never_opens_the_admin_api() -> None:
     import requests
 
-    from emulator.testing import emulator_thread
+    from ionos_postgres_pulumi.emulator.testing import emulator_thread
 
     with emulator_thread(allow_basic=True) as emu:
         basic = {"Authorization": "Basic dXNlcjpwYXNz"}

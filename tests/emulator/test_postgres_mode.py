@@ -12,15 +12,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from emulator.postgres import installed_servers
-from emulator.testing import (
+from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.testing import (
     RunningEmulator,
     emulator_thread,
     kill_process,
     restart_process,
     start_process,
 )
-from provider.api import PostgresClient, models
+from ionos_postgres_pulumi.provider.api import PostgresClient, models
 from tests.payloads import PASSWORD, cluster_properties
 
 pytestmark = [

@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.pace import Pace, Paces
-from emulator.testing import RunningEmulator, emulator_thread, kill_process, restart_process, start_process
+from ionos_postgres_pulumi.emulator.pace import Pace, Paces
+from ionos_postgres_pulumi.emulator.testing import (
+    RunningEmulator,
+    emulator_thread,
+    kill_process,
+    restart_process,
+    start_process,
+)
 from tests.emulator.conftest import Raw
 from tests.payloads import cluster_properties
 
@@ -239,7 +245,7 @@ def test_the_request_log(raw: Raw, emulator: RunningEmulator) -> None:
 
 
 def test_the_emulator_listens_on_loopback_by_default(tmp_path: Path) -> None:
-    from emulator.cli import parse_args
+    from ionos_postgres_pulumi.emulator.cli import parse_args
 
     assert parse_args([]).host == "127.0.0.1"
     emulator = start_process(tmp_path)

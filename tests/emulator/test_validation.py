@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.emulator.conftest import Raw
 from tests.payloads import REMOVE, cluster_properties, set_path
 

@@ -21,7 +21,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from provider.cluster_provider import PostgresV2ClusterProvider
+from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
 
 URN = "urn:pulumi:test::ionos-postgres::pulumi-python:dynamic/ionos:PostgresV2Cluster::db"
 UNKNOWN = rpc.UNKNOWN

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider import diffing, spec
+from ionos_postgres_pulumi.provider import diffing, spec
 from tests.payloads import cluster_inputs, set_path
 
 SOURCE = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.payloads import PASSWORD, cluster_inputs
 from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
 
@@ -394,7 +394,7 @@ def test_missing_credentials_fail_the_check(emu: RunningEmulator) -> None:
 def test_the_pickled_provider_holds_no_secret_and_is_small(emu: RunningEmulator) -> None:
     assert len(PROVIDER_STRING) < 200
     raw = base64.b64decode(PROVIDER_STRING)
-    assert b"provider.cluster_provider" in raw  # pickled by reference
+    assert b"ionos_postgres_pulumi.provider.cluster_provider" in raw  # pickled by reference, namespaced
     for secret in (emu.token.encode(), PASSWORD.encode()):
         assert secret not in raw
     provider_object = pickle.loads(raw)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider import spec
-from provider.api import models
+from ionos_postgres_pulumi.provider import spec
+from ionos_postgres_pulumi.provider.api import models
 from tests.payloads import PASSWORD, REMOVE, cluster_inputs, set_path
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = Path(os.environ.get("RELIABILITY_REPORT", REPO / ".reliability" / "report.json"))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from emulator.testing import RunningEmulator, emulator_thread
-from scripts.pulumi_project import Engine
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from scripts.pulumi_project import Engine, write_project
 from tests.engine import PASSWORD, configure
 from tests.payloads import cluster_inputs, set_path
 from tests.reliability.conftest import Scenario, count_plaintext, mutating_calls
@@ -83,7 +83,7 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
 PROGRAM = """
 import json, pathlib
 import pulumi
-from provider import PostgresV2Cluster, PostgresV2ClusterArgs
+from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 
 for name, inputs in json.loads((pathlib.Path(__file__).parent / "cases.json").read_text()).items():
     PostgresV2Cluster(name, PostgresV2ClusterArgs(**inputs))
@@ -91,10 +91,7 @@ for name, inputs in json.loads((pathlib.Path(__file__).parent / "cases.json").re
 
 
 def project_with(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> Path:
-    project = tmp_path / "bad-input"
-    project.mkdir(exist_ok=True)
-    (project / "Pulumi.yaml").write_text("name: bad-input\nruntime: python\n")
-    (project / "__main__.py").write_text(PROGRAM)
+    project = write_project(tmp_path / "bad-input", "bad-input", PROGRAM)
     (project / "cases.json").write_text(json.dumps(cases))
     return project
 
@@ -220,16 +217,15 @@ def test_missing_credentials_are_rejected_at_preview(
 def test_the_component_rejects_what_the_catalog_lacks(
     engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, args: str, says: str
 ) -> None:
-    project = tmp_path / "component"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: component\nruntime: python\n")
-    (project / "__main__.py").write_text(
-        "from components import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs\n"
+    program = (
+        "from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, PostgresCluster,\n"
+        "    PostgresClusterArgs)\n"
         f"PostgresCluster('db', PostgresClusterArgs(location='de/fra', {args},\n"
         "    connection=ConnectionArgs(datacenter_id='dc', lan_id='1',\n"
         "                              primary_instance_address='10.1.1.5/24'),\n"
         "    credentials=CredentialsArgs(username='app', password='S3cret-Passw0rd!', database='app')))\n"
     )
+    project = write_project(tmp_path / "component", "component", program)
     stack = engine.stack(project, "dev")
     configure(stack, emu)
     emu.admin.clear_requests()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from emulator.pace import Paces
-from emulator.testing import emulator_thread
-from scripts.pulumi_project import REPO, Engine
+from ionos_postgres_pulumi.emulator.pace import Paces
+from ionos_postgres_pulumi.emulator.testing import emulator_thread
+from scripts.pulumi_project import REPO, Engine, write_project
 from tests.engine import PASSWORD, configure, copy_project
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
 
@@ -37,16 +37,8 @@ def test_pulumi_up_killed_mid_create_then_recovered(
         stack = engine.stack(project, "dev")
         configure(stack, emu)
         up = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.reliability.run_stack",
-                str(project),
-                "dev",
-                str(engine.backend_dir),
-                "up",
-            ],
-            env={**engine.env(), "PYTHONPATH": str(REPO)},
+            [sys.executable, str(REPO / "scripts" / "pulumi_project.py"), "up", str(project), "dev"],
+            env=engine.env(),
             cwd=REPO,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -133,12 +125,10 @@ def test_malformed_api_answers_give_clear_errors(
 def test_twenty_clusters_up_and_down_while_rate_limited(
     engine: Engine, tmp_path: Path, figures: Scenario
 ) -> None:
-    project = tmp_path / "twenty"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: twenty\nruntime: python\n")
-    (project / "__main__.py").write_text(
+    program = (
         "import pulumi\n"
-        "from components import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs\n"
+        "from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, PostgresCluster,\n"
+        "    PostgresClusterArgs)\n"
         "password = pulumi.Config().require_secret('password')\n"
         "for i in range(20):\n"
         "    PostgresCluster(f'db-{i:02d}', PostgresClusterArgs(location='de/fra',\n"
@@ -146,6 +136,7 @@ def test_twenty_clusters_up_and_down_while_rate_limited(
         "                                  primary_instance_address=f'192.168.1.{10 + i}/24'),\n"
         "        credentials=CredentialsArgs(username='app', password=password, database='app')))\n"
     )
+    project = write_project(tmp_path / "twenty", "twenty", program)
     with emulator_thread(paces=Paces.parse("1s"), rate_limit=15, rate_burst=10) as emu:
         stack = engine.stack(project, "dev")
         configure(stack, emu)

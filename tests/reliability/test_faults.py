@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import RunningEmulator, kill_process, restart_process, start_process
+from ionos_postgres_pulumi.emulator.testing import (
+    RunningEmulator,
+    kill_process,
+    restart_process,
+    start_process,
+)
 from tests.payloads import PASSWORD, cluster_inputs
 from tests.provider.harness import ProviderCallError, ProviderProcess
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext

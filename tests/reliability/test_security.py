@@ -17,9 +17,9 @@ import requests
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from emulator.testing import emulator_thread, kill_process, start_process
-from provider.api import PostgresClient, TransportError
-from provider.cluster_provider import PostgresV2ClusterProvider
+from ionos_postgres_pulumi.emulator.testing import emulator_thread, kill_process, start_process
+from ionos_postgres_pulumi.provider.api import PostgresClient, TransportError
+from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
 from scripts.pulumi_project import REPO, Engine
 from tests.engine import PASSWORD, configure, copy_project, exported_state
 from tests.payloads import PASSWORD as CLUSTER_PASSWORD
@@ -197,7 +197,7 @@ def test_nothing_in_the_project_turns_tls_verification_off(figures: Scenario) ->
 
 
 def test_many_concurrent_clients_meet_no_error(figures: Scenario) -> None:
-    from provider.api import models
+    from ionos_postgres_pulumi.provider.api import models
     from tests.payloads import cluster_properties
 
     errors: list[str] = []

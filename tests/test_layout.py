@@ -1,0 +1,53 @@
+"""One import root: everything is imported as `ionos_postgres_pulumi...`, never by a folder's bare name.
+
+The repository's `provider/`, `components/` and `emulator/` folders are linked into the import root, so a
+bare `import provider` would still work from a checkout and load a second copy of the modules; in a user's
+project it would load the user's own folder. Nothing may rely on it.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ROOT = "ionos_postgres_pulumi"
+BARE = {"provider", "components", "emulator"}
+
+
+def python_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return [REPO / name for name in listed if (REPO / name).is_file()]
+
+
+def bare_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in BARE]
+        elif (
+            isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] in BARE
+        ):
+            found.append(str(node.module))
+    return found
+
+
+def test_nothing_imports_the_folders_by_their_bare_names() -> None:
+    offenders = {
+        str(path.relative_to(REPO)): names for path in python_files() if (names := bare_imports(path))
+    }
+    assert offenders == {}
+
+
+def test_the_import_root_links_the_repositorys_folders() -> None:
+    for folder in BARE:
+        link = REPO / ROOT / folder
+        assert link.is_symlink()
+        assert link.resolve() == REPO / folder
