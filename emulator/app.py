@@ -1,18 +1,18 @@
-"""Assembling an emulator: state, storage, catalog, faults and the HTTP server."""
+"""Assembling an emulator: state, storage, seed, faults and the HTTP server."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ionos_postgres_pulumi.provider.api.regions import normalize_region
-
-from .catalog import load_catalog
+from .. import limits
+from .backend import Backend
 from .faults import Faults, RateLimiter
 from .pace import Paces
 from .postgres import PostgresBackend
-from .server import AuthPolicy, EmulatorServer, Settings
-from .state import Backend, EmulatorState, Options
+from .seed import load_seed
+from .server import DEFAULT_IDLE_TIMEOUT, AuthPolicy, EmulatorServer, Settings
+from .state import EmulatorState, Options
 from .storage import Storage
 
 
@@ -31,17 +31,20 @@ class EmulatorConfig:
     rate_burst: int | None = None
     put_creates: bool = True
     postgres: bool = False  # back every cluster with a real PostgreSQL server (emulator/postgres.py)
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # seconds a connection may wait for a request or a body
 
 
 def build_server(config: EmulatorConfig, backend: Backend | None = None) -> EmulatorServer:
     if config.token is None and not config.any_token:
         raise ValueError("give the emulator a token, or allow any token explicitly")
+    if not config.idle_timeout > 0:
+        raise ValueError(f"the idle timeout must be a positive number of seconds, not {config.idle_timeout}")
     if config.postgres and backend is None:
         if config.data_dir is None:
             raise ValueError("the real-PostgreSQL mode needs a --data-dir for the servers' data")
         backend = PostgresBackend(config.data_dir / "postgres")
     state = EmulatorState(
-        catalog=load_catalog(config.seed),
+        seed=load_seed(config.seed),
         storage=Storage(config.data_dir),
         paces=config.paces,
         faults=Faults(),
@@ -50,8 +53,20 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
     )
     settings = Settings(
         auth=AuthPolicy(token=config.token, any_token=config.any_token, allow_basic=config.allow_basic),
-        default_region=normalize_region(config.default_region),
+        default_region=region_named(config.default_region),
+        idle_timeout=config.idle_timeout,
     )
     return EmulatorServer(
         (config.host, config.port), state, settings, RateLimiter(config.rate_limit, config.rate_burst)
     )
+
+
+def region_named(location: str) -> str:
+    """`de/fra`, `de-fra`, ` DE/FRA ` and `de/fra/2` all name the region `de-fra`."""
+    key = location.strip().lower().replace("/", "-").replace("_", "-")
+    key = limits.REGION_ALIASES.get(key, key)
+    if key not in limits.REGIONS:
+        raise ValueError(
+            f"{location!r} is not an IONOS PostgreSQL region; use one of {', '.join(limits.REGIONS)}"
+        )
+    return key

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .app import EmulatorConfig, build_server
 from .pace import Paces
-from .server import serve_in_thread
+from .server import DEFAULT_IDLE_TIMEOUT, EmulatorServer, serve_in_thread
 
 ENV_TOKEN = "IONOS_EMULATOR_TOKEN"  # noqa: S105 - the name of a variable
 
@@ -44,6 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-burst", type=int, help="burst allowed above the rate limit")
     parser.add_argument("--no-put-create", action="store_true", help="PUT on an unknown cluster id gives 404")
     parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        help="seconds a connection may wait for its next request or the rest of a body before it is "
+        f"closed (default: {DEFAULT_IDLE_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--postgres",
         action="store_true",
         help="back every cluster with a real PostgreSQL server on a loopback address of its own (needs "
@@ -63,7 +70,27 @@ def main(argv: list[str] | None = None) -> int:
     generated = token is None and not args.any_token
     if generated:
         token = secrets.token_urlsafe(24)
-    config = EmulatorConfig(
+    try:
+        server = build_server(config_from(args, token))
+    except Exception as exc:  # a missing PostgreSQL, a bad seed file: say it, no traceback
+        print(f"ionos-pg-emulator: {exc}", file=sys.stderr)
+        return 2
+    stop = serve_in_thread(server)
+    if args.info_file:
+        write_info(args.info_file, server, token, args.postgres)
+    announce(server, args.data_dir, token if generated else None)
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    done.wait()
+    stop()
+    server.state.backend.close()
+    server.state.storage.close()
+    return 0
+
+
+def config_from(args: argparse.Namespace, token: str | None) -> EmulatorConfig:
+    return EmulatorConfig(
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
@@ -77,46 +104,37 @@ def main(argv: list[str] | None = None) -> int:
         rate_burst=args.rate_burst,
         put_creates=not args.no_put_create,
         postgres=args.postgres,
+        idle_timeout=args.idle_timeout,
     )
-    try:
-        server = build_server(config)
-    except Exception as exc:  # a missing PostgreSQL, a bad seed file: say it, no traceback
-        print(f"ionos-pg-emulator: {exc}", file=sys.stderr)
-        return 2
-    stop = serve_in_thread(server)
-    api_url = server.url + "/{region}"
-    if args.info_file:
-        info = {
-            "url": server.url,
-            "apiUrl": api_url,
-            "token": token,
-            "pid": os.getpid(),
-            "postgres": args.postgres,
-        }
-        args.info_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = args.info_file.with_name(args.info_file.name + ".partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump(info, handle)
-        partial.replace(args.info_file)  # whole or absent: readers never see half a file
+
+
+def write_info(path: Path, server: EmulatorServer, token: str | None, postgres: bool) -> None:
+    """{url, apiUrl, token, pid, postgres} for the process that started us; whole or absent."""
+    info = {
+        "url": server.url,
+        "apiUrl": server.url + "/{region}",
+        "token": token,
+        "pid": os.getpid(),
+        "postgres": postgres,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(info, handle)
+    partial.replace(path)  # readers never see half a file
+
+
+def announce(server: EmulatorServer, data_dir: Path | None, generated_token: str | None) -> None:
     pace = ", ".join(f"{k}={v}" for k, v in server.state.paces.describe().items())
     print(f"IONOS PostgreSQL v2 emulator listening on {server.url}", flush=True)
-    print(
-        f"  regions: {server.url}/<region>/clusters ...; state: {args.data_dir or 'in memory'}; pace: {pace}"
-    )
-    print(f"  export IONOS_API_URL='{api_url}'")
-    if generated:
-        print(f"  export IONOS_TOKEN='{token}'   # generated for this run; pass --token to choose one")
+    print(f"  regions: {server.url}/<region>/clusters ...; state: {data_dir or 'in memory'}; pace: {pace}")
+    print(f"  export IONOS_API_URL='{server.url}/{{region}}'")
+    if generated_token:
+        print(
+            f"  export IONOS_TOKEN='{generated_token}'   # generated for this run; pass --token to choose one"
+        )
     sys.stdout.flush()
-
-    done = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: done.set())
-    done.wait()
-    stop()
-    server.state.backend.close()
-    server.state.storage.close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,12 +14,33 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .admin_input import flag, only_known, optional_number, optional_text, optional_whole, text, whole
+
 REQUEST_ACTIONS = ("status", "raw", "delay", "drop", "lose_response")
 TRANSITION_ACTIONS = ("fail",)
+DEFAULT_MESSAGE = "the emulator was told to fail here"
+MAX_DELAY_SECONDS = 3600.0
+JSON_FIELDS = (
+    "action",
+    "method",
+    "path",
+    "region",
+    "transition",
+    "status",
+    "retryAfter",
+    "seconds",
+    "message",
+    "body",
+    "contentType",
+    "process",
+    "times",
+    "skip",
+)
+_CAMEL_CASE = {"retry_after": "retryAfter", "content_type": "contentType"}
 
 
 @dataclass
@@ -32,7 +53,7 @@ class FaultRule:
     status: int = 500
     retry_after: int | None = None
     seconds: float = 0.0
-    message: str = "the emulator was told to fail here"
+    message: str = DEFAULT_MESSAGE
     body: str = ""  # for action "raw"
     content_type: str = "text/html"  # for action "raw"
     process: bool = False  # for "status"/"raw": carry the request out first, then answer wrongly
@@ -42,23 +63,28 @@ class FaultRule:
     hits: int = 0
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FaultRule:
-        known = {f for f in cls.__dataclass_fields__ if f not in {"id", "hits"}}
-        unknown = set(data) - known - {"retryAfter", "contentType"}
-        if unknown:
-            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-        values = {k: v for k, v in data.items() if k in known}
-        if "retryAfter" in data:
-            values["retry_after"] = data["retryAfter"]
-        if "contentType" in data:
-            values["content_type"] = data["contentType"]
-        rule = cls(**values)
-        if rule.action not in REQUEST_ACTIONS + TRANSITION_ACTIONS:
-            raise ValueError(f"unknown fault action {rule.action!r}")
+    def from_json(cls, data: Mapping[str, Any]) -> FaultRule:
+        """A rule from the admin API's JSON (camelCase, or the field names); ValueError says what is wrong."""
+        values = {_CAMEL_CASE.get(key, key): value for key, value in data.items()}
+        only_known(values, JSON_FIELDS, "fault")
+        rule = cls(
+            action=_action(values),
+            method=optional_text(values, "method"),
+            path=_pattern(values),
+            region=optional_text(values, "region"),
+            transition=optional_text(values, "transition"),
+            status=whole(values, "status", 200, 599, 500),
+            retry_after=optional_whole(values, "retryAfter", 0),
+            seconds=optional_number(values, "seconds", 0, MAX_DELAY_SECONDS, 0.0) or 0.0,
+            message=text(values, "message", DEFAULT_MESSAGE),
+            body=text(values, "body", ""),
+            content_type=_content_type(values),
+            process=flag(values, "process"),
+            times=optional_whole(values, "times", 0) if "times" in values else 1,
+            skip=whole(values, "skip", 0, None, 0),
+        )
         if rule.action == "fail" and rule.transition not in {"create", "update", "restore"}:
             raise ValueError("a 'fail' fault needs transition: create, update or restore")
-        if rule.path:
-            re.compile(rule.path)
         if rule.action == "status" and rule.status == 429 and rule.retry_after is None:
             rule.retry_after = 1
         return rule
@@ -102,6 +128,33 @@ class FaultRule:
         if self.times is not None:
             self.times -= 1
         return True
+
+
+def _action(values: Mapping[str, Any]) -> str:
+    action = optional_text(values, "action")
+    if action is None or action not in REQUEST_ACTIONS + TRANSITION_ACTIONS:
+        actions = ", ".join(REQUEST_ACTIONS + TRANSITION_ACTIONS)
+        raise ValueError(f"action: {action!r} is not a fault action; use one of {actions}")
+    return action
+
+
+def _pattern(values: Mapping[str, Any]) -> str | None:
+    """A regular expression that compiles."""
+    pattern = optional_text(values, "path")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"path: {pattern!r} is not a regular expression: {exc}") from None
+    return pattern
+
+
+def _content_type(values: Mapping[str, Any]) -> str:
+    """A header value: visible ASCII and spaces, nothing that would end the header."""
+    kind = text(values, "contentType", "text/html")
+    if not kind or not all(" " <= c <= "~" for c in kind):
+        raise ValueError("contentType: must be a media type written in visible ASCII, such as text/html")
+    return kind
 
 
 class Faults:

@@ -7,6 +7,7 @@ manager idea: tests need no sleeps and a demo can look realistic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 TRANSITIONS = ("create", "update", "restore", "delete")
@@ -17,21 +18,31 @@ class Pace:
     seconds: float | None  # None means manual
 
     @classmethod
-    def parse(cls, text: str | float | int) -> Pace:
-        if isinstance(text, int | float):
-            return cls(float(text))
+    def parse(cls, text: object) -> Pace:
+        """`immediate`, `manual`, or seconds (`5`, `2.5s`, or a JSON number); ValueError otherwise."""
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            raise ValueError(f"pace {text!r} must be 'immediate', 'manual' or a number of seconds")
+        if isinstance(text, str):
+            return cls._parse_text(text)
+        return cls._seconds(float(text), text)
+
+    @classmethod
+    def _parse_text(cls, text: str) -> Pace:
         value = text.strip().lower()
         if value == "manual":
             return cls(None)
         if value == "immediate":
             return cls(0.0)
-        value = value.removesuffix("s")
         try:
-            seconds = float(value)
+            seconds = float(value.removesuffix("s"))
         except ValueError:
             raise ValueError(f"pace {text!r} must be 'immediate', 'manual' or a number of seconds") from None
-        if seconds < 0:
-            raise ValueError(f"pace {text!r} must not be negative")
+        return cls._seconds(seconds, text)
+
+    @classmethod
+    def _seconds(cls, seconds: float, given: object) -> Pace:
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"pace {given!r} must be a finite number of seconds, not negative")
         return cls(seconds)
 
     def due(self, now: float) -> float | None:

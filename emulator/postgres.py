@@ -40,7 +40,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .state import ClusterRecord
+from .records import ClusterRecord
 
 log = logging.getLogger("emulator.postgres")
 

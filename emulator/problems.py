@@ -12,6 +12,7 @@ ERROR_CODES: Mapping[int, str] = {
     403: "paas-auth-2",
     404: "paas-resource-1",
     405: "paas-request-1",
+    408: "paas-request-4",
     409: "paas-conflict-1",
     411: "paas-request-2",
     415: "paas-request-3",

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .admin import EmulatorAdmin
+from .admin_client import EmulatorAdmin
 from .app import EmulatorConfig, build_server
+from .backend import Backend
 from .postgres import PostgresBackend
 from .server import EmulatorServer, serve_in_thread
-from .state import Backend
 
 
 @dataclass

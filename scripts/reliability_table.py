@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COLUMNS = ("orphans", "duplicates", "plaintext_secrets", "mutating_calls_for_invalid_input")
+COLUMNS = ("orphans", "duplicates", "plaintext_secrets", "mutating_calls_for_invalid_input", "emulator_5xx")
 HEADINGS = (
     "group",
     "scenarios run",
@@ -21,6 +21,7 @@ HEADINGS = (
     "duplicated",
     "plaintext secrets",
     "mutating calls for bad input",
+    "emulator 5xx",
 )
 
 

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ... import limits
 from .errors import ConfigurationError
 
-REGIONS: Mapping[str, str] = {
-    "de-txl": "Germany, Berlin",
-    "de-fra": "Germany, Frankfurt",
-    "fr-par": "France, Paris",
-    "es-vit": "Spain, Logroño",
-    "gb-lhr": "United Kingdom, London",
-    "gb-bhx": "United Kingdom, Worcester",
-    "us-las": "United States, Las Vegas",
-    "us-mci": "United States, Lenexa",
-    "us-ewr": "United States, Newark",
-}
-
-# Location names other IONOS tools use for the same endpoints (`de/fra/1` and `de/fra/2` are served by
-# de-fra; IONOS's newer SDKs list all three).
-_ALIASES: Mapping[str, str] = {"de-fra-1": "de-fra", "de-fra-2": "de-fra"}
+REGIONS = limits.REGIONS
+_ALIASES = limits.REGION_ALIASES
 
 REGION_PLACEHOLDER = "{region}"
 

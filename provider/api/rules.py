@@ -1,13 +1,10 @@
-"""The v2 API's rules for a cluster, written once.
+"""The client's checks of a cluster's fields: the published limits (`ionos_postgres_pulumi.limits`) applied.
 
-The provider's `check`, the emulator's validation and the README's tables all read this module, so a
-limit changes in one place. Each field rule knows its wire path (camelCase, as the API names it) and its
-input path (snake_case, as the Pulumi resource names it). Values that are not known yet (a Pulumi
-preview) are skipped by the callers before they reach a rule.
-
-Sources: ../shared/reference/ionos-pg-v2-api.md §6 ([S] limits from the generated SDKs; the name,
-username and database character rules come from the field descriptions; reserved user names from
-ionosctl).
+The provider's `check` and the request models call these before anything is sent. Each field rule knows
+its wire path (camelCase, as the API names it) and its input path (snake_case, as the Pulumi resource names
+it). A rule matches the whole value: patterns are full matches, "digits" are ASCII digits, numbers are
+whole and finite. Values not known yet (a Pulumi preview) are skipped by the callers before they reach a
+rule. The emulator applies the same limits with checks of its own (`emulator/validation.py`).
 """
 
 from __future__ import annotations
@@ -19,48 +16,35 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-REPLICATION_MODES = ("ASYNCHRONOUS", "STRICTLY_SYNCHRONOUS")
-DAYS_OF_THE_WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-CONNECTION_POOLERS = ("DISABLED", "TRANSACTION", "SESSION")
-CLUSTER_STATES = ("PROVISIONING", "AVAILABLE", "UPDATING", "DESTROYING", "FAILED")
-RESERVED_USERNAMES = ("postgres", "admin", "standby")
-PASSWORD_SPECIALS = "@$!%*?&"  # noqa: S105 - the characters the password rule asks for
-RESERVED_NETWORK = ipaddress.ip_network("10.208.0.0/12")
-STRICT_REPLICATION_MIN_INSTANCES = 3
+from ... import limits
+from ...limits import (
+    CORES,
+    INSTANCE_COUNT,
+    POSTGRES_PORT,
+    RAM_GB,
+    RETENTION_DAYS,
+    STORAGE_GB,
+    IntRange,
+)
 
-DEFAULT_CONNECTION_POOLER = "DISABLED"
-DEFAULT_BACKUP_RETENTION_DAYS = 7
-POSTGRES_PORT = 5432
+__all__ = [
+    "CLUSTER_FIELD_RULES",
+    "CORES",
+    "INSTANCE_COUNT",
+    "POSTGRES_PORT",
+    "RAM_GB",
+    "RETENTION_DAYS",
+    "STORAGE_GB",
+    "FieldRule",
+    "IntRange",
+    "Violation",
+]
 
-_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$")
-_USERNAME = re.compile(r"^[A-Za-z0-9_]+$")
-_DATABASE = re.compile(r"^[A-Za-z0-9_]+$")
-_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class IntRange:
-    minimum: int
-    maximum: int
-    unit: str = ""
-
-    def contains(self, value: int) -> bool:
-        return self.minimum <= value <= self.maximum
-
-    def describe(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f"an integer from {self.minimum} to {self.maximum}{unit}"
-
-
-INSTANCE_COUNT = IntRange(1, 5, "instances")
-RAM_GB = IntRange(4, 240, "GB per instance")
-CORES = IntRange(1, 62, "cores per instance")
-STORAGE_GB = IntRange(10, 4096, "GB per instance")
-RETENTION_DAYS = IntRange(1, 365, "days")
-NAME_LENGTH = IntRange(2, 63)
-USERNAME_LENGTH = IntRange(2, 16)
-DATABASE_LENGTH = IntRange(2, 63)
-PASSWORD_LENGTH = IntRange(8, 63)
+DEFAULT_BACKUP_RETENTION_DAYS = 7  # the provider's default; the API requires a value
+RESERVED_NETWORK = ipaddress.ip_network(limits.RESERVED_NETWORK)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGITS = re.compile(r"[0-9]+")
+_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
 
 
 @dataclass(frozen=True)
@@ -87,123 +71,105 @@ def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _in_range(limits: IntRange) -> Callable[[Any], str | None]:
+def _text_pattern(rule: limits.Text) -> re.Pattern[str]:
+    allowed = "[" + re.escape(rule.characters) + "]"
+    if not rule.edges:
+        return re.compile(f"{allowed}*")
+    edge = "[" + re.escape(rule.edges) + "]"
+    return re.compile(f"{edge}(?:{allowed}*{edge})?")
+
+
+def _check_integer(rule: limits.Integer) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not is_int(value):
-            return f"is not an integer; must be {limits.describe()}"
-        if not limits.contains(value):
-            return f"is out of range; must be {limits.describe()}"
+            return f"is not an integer; must be {rule.describe()}"
+        if not rule.limits.contains(value):
+            return f"is out of range; must be {rule.describe()}"
         return None
 
     return check
 
 
-def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+def _check_text(rule: limits.Text) -> Callable[[Any], str | None]:
+    pattern = _text_pattern(rule)
+
     def check(value: Any) -> str | None:
         if not isinstance(value, str):
-            return f"is not a string; must be one of {', '.join(choices)}"
-        if value not in choices:
-            hint = ""
-            for choice in choices:
-                if choice.lower() == value.lower():
-                    hint = f" (the case matters: write {choice!r})"
-            return f"is not allowed; must be one of {', '.join(choices)}{hint}"
+            return f"is not a string; must be {rule.words}"
+        if not rule.length.contains(len(value)):
+            low, high = rule.length.minimum, rule.length.maximum
+            return f"has {len(value)} characters; must have {low} to {high} ({rule.words})"
+        if not pattern.fullmatch(value):
+            return f"is not allowed; must be {rule.words}"
+        if value.lower() in rule.reserved:
+            return f"is a reserved system user name; must be {rule.words}"
         return None
 
     return check
 
 
-def _string(pattern: re.Pattern[str], length: IntRange, what: str) -> Callable[[Any], str | None]:
+def _check_password(rule: limits.Password) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, str):
-            return f"is not a string; must be {what}"
-        if not length.contains(len(value)):
-            return f"has {len(value)} characters; must have {length.minimum} to {length.maximum} ({what})"
-        if not pattern.match(value):
-            return f"is not allowed; must be {what}"
+            return f"is not a string; must be {rule.describe()}"
+        missing = []
+        if not rule.length.contains(len(value)):
+            missing.append(f"has {len(value)} characters")
+        for kind, present in (
+            ("lowercase letter", any(c in "abcdefghijklmnopqrstuvwxyz" for c in value)),
+            ("uppercase letter", any(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in value)),
+            ("digit", any(c in "0123456789" for c in value)),
+        ):
+            if not present:
+                missing.append(f"has no {kind}")
+        if not any(c in rule.specials for c in value):
+            missing.append(f"has none of {rule.specials}")
+        return f"{', '.join(missing)}; must be {rule.describe()}" if missing else None
+
+    return check
+
+
+def _check_choice(rule: limits.Choice) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return f"is not a string; must be {rule.describe()}"
+        if value not in rule.options:
+            same = [option for option in rule.options if option.lower() == value.lower()]
+            hint = f" (the case matters: write {same[0]!r})" if same else ""
+            return f"is not allowed; must be {rule.describe()}{hint}"
         return None
 
     return check
 
 
-NAME_RULE = (
-    "2 to 63 characters: letters, digits, '-', '_' and '.', beginning and ending with a letter or digit"
-)
-USERNAME_RULE = "2 to 16 characters: letters, digits and '_'; not postgres, admin or standby"
-DATABASE_RULE = "2 to 63 characters: letters, digits and '_'"
-PASSWORD_RULE = (
-    "8 to 63 characters with at least one lowercase letter, one uppercase letter, one digit and "
-    f"one of {PASSWORD_SPECIALS}"
-)
-TIME_RULE = "a UTC time written HH:MM:SS, such as 16:30:00"
-ADDRESS_RULE = (
-    "an IPv4 address with its prefix length (CIDR), such as 192.168.1.100/24, outside 10.208.0.0/12"
-)
+def _check_pattern(pattern: re.Pattern[str], words: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            return f"is not allowed; must be {words}"
+        return None
 
-
-def check_name(value: Any) -> str | None:
-    return _string(_NAME, NAME_LENGTH, NAME_RULE)(value)
-
-
-def check_username(value: Any) -> str | None:
-    problem = _string(_USERNAME, USERNAME_LENGTH, USERNAME_RULE)(value)
-    if problem is None and value.lower() in RESERVED_USERNAMES:
-        return f"is a reserved system user name; must be {USERNAME_RULE}"
-    return problem
-
-
-def check_database(value: Any) -> str | None:
-    return _string(_DATABASE, DATABASE_LENGTH, DATABASE_RULE)(value)
-
-
-def check_password(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"is not a string; must be {PASSWORD_RULE}"
-    missing = []
-    if not PASSWORD_LENGTH.contains(len(value)):
-        missing.append(f"has {len(value)} characters")
-    if not any(c.islower() for c in value):
-        missing.append("has no lowercase letter")
-    if not any(c.isupper() for c in value):
-        missing.append("has no uppercase letter")
-    if not any(c.isdigit() for c in value):
-        missing.append("has no digit")
-    if not any(c in PASSWORD_SPECIALS for c in value):
-        missing.append(f"has none of {PASSWORD_SPECIALS}")
-    if missing:
-        return f"{', '.join(missing)}; must be {PASSWORD_RULE}"
-    return None
-
-
-def check_time(value: Any) -> str | None:
-    if not isinstance(value, str) or not _TIME.match(value):
-        return f"is not allowed; must be {TIME_RULE}"
-    return None
+    return check
 
 
 def check_primary_instance_address(value: Any) -> str | None:
-    if not isinstance(value, str) or "/" not in value:
-        return f"is not allowed; must be {ADDRESS_RULE}"
+    words = limits.Ipv4Interface(limits.RESERVED_NETWORK).describe()
+    # ipaddress accepts only ASCII digits, but also a leading or trailing space: the whole value must be it.
+    if not isinstance(value, str) or "/" not in value or value != value.strip():
+        return f"is not allowed; must be {words}"
     try:
         interface = ipaddress.ip_interface(value)
     except ValueError:
-        return f"is not allowed; must be {ADDRESS_RULE}"
+        return f"is not allowed; must be {words}"
     if interface.version != 4:
-        return f"is not an IPv4 address; must be {ADDRESS_RULE}"
+        return f"is not an IPv4 address; must be {words}"
     if interface.ip in RESERVED_NETWORK:
-        return f"is in the reserved range 10.208.0.0/12; must be {ADDRESS_RULE}"
+        return f"is in the reserved range {limits.RESERVED_NETWORK}; must be {words}"
     return None
 
 
 def check_non_empty_string(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return "is empty or not a string; must be a non-empty string"
-    return None
-
-
-def check_lan_id(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.isdigit():
-        return "is not allowed; must be the numeric LAN id written as a string, such as '2'"
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        return "is empty, has spaces around it, or is not a string; must be a non-empty string"
     return None
 
 
@@ -215,92 +181,81 @@ def check_bool(value: Any) -> str | None:
     return None if isinstance(value, bool) else "is not a boolean; must be true or false"
 
 
+def checker(rule: limits.Rule) -> Callable[[Any], str | None]:
+    """The check of one kind of rule: None when the value keeps it, else what is wrong."""
+    match rule:
+        case limits.Integer():
+            return _check_integer(rule)
+        case limits.Text():
+            return _check_text(rule)
+        case limits.Password():
+            return _check_password(rule)
+        case limits.Choice():
+            return _check_choice(rule)
+        case limits.Uuid():
+            return _check_pattern(_UUID, rule.describe())
+        case limits.Digits():
+            return _check_pattern(_DIGITS, rule.describe())
+        case limits.Ipv4Interface():
+            return check_primary_instance_address
+        case limits.TimeOfDay():
+            return _check_pattern(_TIME, rule.describe())
+        case limits.CatalogEntry():
+            return check_non_empty_string
+        case limits.AnyText():
+            return check_string
+        case limits.Boolean():
+            return check_bool
+
+
+check_name = checker(limits.NAME)
+check_username = checker(limits.USERNAME)
+check_database = checker(limits.DATABASE)
+check_password = checker(limits.PASSWORD)
+check_time = checker(limits.TimeOfDay())
+check_lan_id = checker(limits.Digits("LAN id"))
+check_uuid = checker(limits.Uuid("datacenter"))
+
+
 @dataclass(frozen=True)
 class FieldRule:
-    """A rule for one field of the cluster's properties."""
+    """A rule for one field of the cluster's properties, with its resource input's name."""
 
     api_path: str
     input_path: str
     check: Callable[[Any], str | None]
     required: bool
     describe: str
-    json_type: type = str  # the type on the wire: a wrong type is a 400, a wrong value a 422
+    json_type: type = str
     secret: bool = False
 
 
-def _int_field(api_path: str, input_path: str, limits: IntRange) -> FieldRule:
-    return FieldRule(api_path, input_path, _in_range(limits), True, limits.describe(), json_type=int)
+# Input names are the wire names in snake_case, except the backup's, which are flat on the resource.
+_INPUT_NAMES = {"backup.location": "backup_location", "backup.retentionDays": "backup_retention_days"}
 
 
-def _bool_field(api_path: str, input_path: str) -> FieldRule:
-    return FieldRule(api_path, input_path, check_bool, False, "true or false", json_type=bool)
+def _input_path(api_path: str) -> str:
+    return _INPUT_NAMES.get(api_path) or re.sub(r"(?<=[a-z])([A-Z])", r"_\1", api_path).lower()
 
 
-CLUSTER_FIELD_RULES: tuple[FieldRule, ...] = (
-    FieldRule("name", "name", check_name, True, NAME_RULE),
-    FieldRule("description", "description", check_string, False, "any text"),
-    FieldRule("version", "version", check_non_empty_string, True, "a major version listed by GET /versions"),
-    _int_field("instances.count", "instances.count", INSTANCE_COUNT),
-    _int_field("instances.ram", "instances.ram", RAM_GB),
-    _int_field("instances.cores", "instances.cores", CORES),
-    _int_field("instances.storageSize", "instances.storage_size", STORAGE_GB),
+CLUSTER_FIELD_RULES: tuple[FieldRule, ...] = tuple(
     FieldRule(
-        "connection.datacenterId",
-        "connection.datacenter_id",
-        check_non_empty_string,
-        True,
-        "the UUID of the datacenter",
-    ),
-    FieldRule("connection.lanId", "connection.lan_id", check_lan_id, True, "the numeric LAN id as a string"),
-    FieldRule(
-        "connection.primaryInstanceAddress",
-        "connection.primary_instance_address",
-        check_primary_instance_address,
-        True,
-        ADDRESS_RULE,
-    ),
-    FieldRule("maintenanceWindow.time", "maintenance_window.time", check_time, True, TIME_RULE),
-    FieldRule(
-        "maintenanceWindow.dayOfTheWeek",
-        "maintenance_window.day_of_the_week",
-        _one_of(DAYS_OF_THE_WEEK),
-        True,
-        "one of " + ", ".join(DAYS_OF_THE_WEEK),
-    ),
-    FieldRule(
-        "replicationMode",
-        "replication_mode",
-        _one_of(REPLICATION_MODES),
-        True,
-        "one of " + ", ".join(REPLICATION_MODES),
-    ),
-    FieldRule("credentials.username", "credentials.username", check_username, True, USERNAME_RULE),
-    FieldRule(
-        "credentials.password", "credentials.password", check_password, True, PASSWORD_RULE, secret=True
-    ),
-    FieldRule("credentials.database", "credentials.database", check_database, True, DATABASE_RULE),
-    FieldRule(
-        "connectionPooler",
-        "connection_pooler",
-        _one_of(CONNECTION_POOLERS),
-        False,
-        "one of " + ", ".join(CONNECTION_POOLERS),
-    ),
-    _bool_field("logsEnabled", "logs_enabled"),
-    _bool_field("metricsEnabled", "metrics_enabled"),
-    FieldRule(
-        "backup.location",
-        "backup_location",
-        check_non_empty_string,
-        True,
-        "a location from GET /backup-locations",
-    ),
-    _int_field("backup.retentionDays", "backup_retention_days", RETENTION_DAYS),
+        field.path,
+        _input_path(field.path),
+        checker(field.rule),
+        field.required,
+        field.rule.describe(),
+        field.json_type,
+        field.secret,
+    )
+    for field in limits.CLUSTER_FIELDS
 )
 
 
 def parse_timestamp(text: str) -> datetime:
     """An RFC 3339 time with its zone (`2026-07-01T09:00:00Z`), as UTC; ValueError otherwise."""
+    if not text.isascii() or text != text.strip():
+        raise ValueError("not an RFC 3339 time")
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError("no time zone")
@@ -309,11 +264,12 @@ def parse_timestamp(text: str) -> datetime:
 
 def strict_replication_violation(mode: Any, count: Any, field: str = "replicationMode") -> Violation | None:
     """STRICTLY_SYNCHRONOUS replication needs at least three instances."""
-    if mode == "STRICTLY_SYNCHRONOUS" and is_int(count) and count < STRICT_REPLICATION_MIN_INSTANCES:
+    least = limits.STRICT_REPLICATION_MIN_INSTANCES
+    if mode == "STRICTLY_SYNCHRONOUS" and is_int(count) and count < least:
         return Violation(
             field,
             mode,
-            f"needs at least {STRICT_REPLICATION_MIN_INSTANCES} instances (instances.count is {count}); "
+            f"needs at least {least} instances (instances.count is {count}); "
             "use ASYNCHRONOUS or raise the instance count",
         )
     return None
@@ -322,7 +278,7 @@ def strict_replication_violation(mode: Any, count: Any, field: str = "replicatio
 def major_version(version: str) -> tuple[int, ...] | None:
     """'16' -> (16,), '9.6' -> (9, 6); None when the text is not a version number."""
     parts = version.strip().split(".")
-    if not all(part.isdigit() for part in parts):
+    if not all(_DIGITS.fullmatch(part) for part in parts):
         return None
     return tuple(int(part) for part in parts)
 

@@ -8,7 +8,7 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.emulator.conftest import Raw
-from tests.payloads import REMOVE, cluster_properties, set_path
+from tests.payloads import PASSWORD, REMOVE, cluster_properties, set_path
 
 MISSING_BACKUP = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
 
@@ -166,3 +166,185 @@ def test_put_while_busy_is_409(raw: Raw, emulator: RunningEmulator) -> None:
     assert response.json()["messages"][0]["errorCode"] == "paas-conflict-1"
     emulator.admin.advance(created["id"])
     assert put(raw, created, cluster_properties()).status_code == 200
+
+
+# -- the whole value, exactly --------------------------------------------------------------------------
+
+DATACENTER = "5a029f4a-72e5-11ec-90d6-0242ac120003"
+
+EXACT_REFUSALS: list[tuple[str, Any, int]] = [
+    ("name", "cms-prod\n", 422),
+    ("name", "café-db", 422),
+    ("credentials.username", "my_dbuser\n", 422),
+    ("credentials.username", "Admin", 422),  # reserved, whatever its case
+    ("credentials.database", "my_database\n", 422),
+    ("maintenanceWindow.time", "16:30:59\n", 422),
+    ("maintenanceWindow.time", "24:00:00", 422),
+    ("maintenanceWindow.time", "16:60:00", 422),
+    ("maintenanceWindow.time", "\uff116:30:59", 422),  # a fullwidth digit one
+    ("maintenanceWindow.time", " 16:30:59", 422),
+    ("maintenanceWindow.dayOfTheWeek", "Sunday\n", 422),
+    ("connection.lanId", "²", 422),  # "²".isdigit() is True in Python
+    ("connection.lanId", "٣", 422),  # an Arabic-Indic digit
+    ("connection.lanId", "2\n", 422),
+    ("connection.lanId", "", 422),
+    ("connection.datacenterId", "not-a-uuid", 422),
+    ("connection.datacenterId", DATACENTER.replace("-", ""), 422),
+    ("connection.datacenterId", "{" + DATACENTER + "}", 422),
+    ("connection.datacenterId", DATACENTER + "\n", 422),
+    ("connection.datacenterId", DATACENTER[:-1] + "g", 422),
+    ("connection.primaryInstanceAddress", "192.168.2.101/24\n", 422),
+    ("connection.primaryInstanceAddress", " 192.168.2.101/24", 422),
+    ("connection.primaryInstanceAddress", "192.168.2.101/33", 422),
+    ("connection.primaryInstanceAddress", "192.168.02.101/24", 422),
+    ("connection.primaryInstanceAddress", "192.168.2.256/24", 422),
+    ("connection.primaryInstanceAddress", "192.168.2.101/²", 422),
+    ("connection.primaryInstanceAddress", "10.208.0.1/24", 422),
+    ("connection.primaryInstanceAddress", "10.223.255.255/24", 422),
+    ("replicationMode", "ASYNCHRONOUS\n", 422),
+    ("connectionPooler", "disabled", 422),
+    ("instances.ram", True, 400),  # a boolean is not an integer
+    ("instances.count", False, 400),
+    ("instances.ram", 4.0, 400),
+    ("instances.cores", 10**30, 422),
+    ("backup.retentionDays", "7", 400),
+    ("description", 5, 400),
+    (
+        "restoreFromBackup",
+        {"sourceBackupId": MISSING_BACKUP, "recoveryTargetDatetime": "2026-07-01T09:00:00"},
+        400,
+    ),
+    (
+        "restoreFromBackup",
+        {"sourceBackupId": MISSING_BACKUP, "recoveryTargetDatetime": "2026-07-01T09:00:00Z\n"},
+        400,
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "status"), EXACT_REFUSALS, ids=lambda v: repr(v)[:30])
+def test_a_rule_matches_the_whole_value(raw: Raw, path: str, value: Any, status: int) -> None:
+    response = raw.post("/clusters", {"properties": set_path(cluster_properties(), path, value)})
+    assert response.status_code == status, response.text
+    assert any(path.rsplit(".", maxsplit=1)[-1] in m["message"] for m in response.json()["messages"])
+
+
+EXACT_ACCEPTANCES: list[tuple[str, Any]] = [
+    ("connection.primaryInstanceAddress", "10.224.0.1/24"),
+    ("connection.primaryInstanceAddress", "10.207.255.255/24"),
+    ("connection.datacenterId", DATACENTER.upper()),
+    ("maintenanceWindow.time", "00:00:00"),
+    ("maintenanceWindow.time", "23:59:59"),
+    ("name", "a.b_c-d"),
+    ("credentials.username", "Postgres_1"),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), EXACT_ACCEPTANCES, ids=lambda v: repr(v)[:30])
+def test_values_at_the_edge_of_a_rule_pass(raw: Raw, path: str, value: Any) -> None:
+    response = raw.post("/clusters", {"properties": set_path(cluster_properties(), path, value)})
+    assert response.status_code == 201, response.text
+
+
+def test_strict_replication_needs_three_instances(raw: Raw) -> None:
+    def strict(count: int) -> dict[str, Any]:
+        return cluster_properties(
+            replicationMode="STRICTLY_SYNCHRONOUS",
+            instances={"count": count, "ram": 4, "cores": 4, "storageSize": 10},
+        )
+
+    refused = raw.post("/clusters", {"properties": strict(2)})
+    assert refused.status_code == 422
+    assert "properties.replicationMode" in refused.json()["messages"][0]["message"]
+    assert raw.post("/clusters", {"properties": strict(3)}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        [PASSWORD],
+        PASSWORD,
+        {"username": "my_dbuser", "password": [PASSWORD], "database": "my_database"},
+        {"username": "my_dbuser", "password": {"value": PASSWORD}, "database": "my_database"},
+        {"username": "my_dbuser", "password": 12345678, "database": "my_database"},
+    ],
+    ids=["a-list", "a-string", "password-in-a-list", "password-in-an-object", "password-a-number"],
+)
+def test_a_body_of_the_wrong_shape_never_echoes_the_password(raw: Raw, credentials: Any) -> None:
+    response = raw.post("/clusters", {"properties": cluster_properties(credentials=credentials)})
+    assert response.status_code == 400, response.text
+    assert "properties.credentials" in response.text
+    assert PASSWORD not in response.text and "12345678" not in response.text
+
+
+def test_a_secret_is_hidden_but_a_username_is_shown(raw: Raw) -> None:
+    credentials = {"username": "bad-user", "password": "short", "database": "my_database"}
+    messages = [
+        m["message"]
+        for m in raw.post("/clusters", {"properties": cluster_properties(credentials=credentials)}).json()[
+            "messages"
+        ]
+    ]
+    assert "properties.credentials.username: 'bad-user' has a character that is not allowed" in messages[0]
+    assert messages[1].startswith("properties.credentials.password: (hidden) lacks 8 to 63 characters")
+    assert "short" not in " ".join(messages)
+
+
+def test_a_long_value_is_cut_short_in_the_message(raw: Raw) -> None:
+    response = raw.post("/clusters", {"properties": cluster_properties(name="x" * 100_000)})
+    assert response.status_code == 422
+    assert len(response.text) < 1000
+
+
+# -- the emulator's own parsers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-07-01T09:00:00Z", "2026-07-01T09:00:00+00:00"),
+        ("2026-07-01t09:00:00z", "2026-07-01T09:00:00+00:00"),
+        ("2026-07-01T11:00:00+02:00", "2026-07-01T09:00:00+00:00"),
+        ("2026-07-01T09:00:00.250-01:30", "2026-07-01T10:30:00.250000+00:00"),
+        ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00+00:00"),
+    ],
+)
+def test_rfc3339_times_are_read(text: str, expected: str) -> None:
+    from datetime import UTC, datetime
+
+    from ionos_postgres_pulumi.emulator.wire import parse_rfc3339
+
+    assert datetime.fromtimestamp(parse_rfc3339(text), UTC).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-07-01T09:00:00",  # no zone
+        "2026-07-01 09:00:00Z",  # RFC 3339 allows a space; the API's examples use T
+        "2026-07-01T09:00Z",
+        "2026-07-01T09:00:00Z\n",
+        "2026-07-01T09:00:00.Z",
+        "2026-07-01T09:00:00+0200",
+        "2026-07-01T24:00:00Z",
+        "2025-02-29T00:00:00Z",
+        "2026-07-01T09:00:00+24:00",
+        "\uff12026-07-01T09:00:00Z",  # a fullwidth digit two
+        "yesterday",
+        "",
+    ],
+)
+def test_other_times_are_refused(text: str) -> None:
+    from ionos_postgres_pulumi.emulator.wire import parse_rfc3339
+
+    with pytest.raises(ValueError):
+        parse_rfc3339(text)
+
+
+def test_the_address_parser_reads_only_dotted_quads_with_a_prefix() -> None:
+    from ionos_postgres_pulumi.emulator.validation import parse_ipv4_interface
+
+    assert parse_ipv4_interface("192.168.2.101/24") == ((192 << 24) | (168 << 16) | (2 << 8) | 101, 24)
+    assert parse_ipv4_interface("0.0.0.0/0") == (0, 0)
+    for bad in ("192.168.2.101", "192.168.2/24", "1.2.3.4/24/1", "1.2.3.4 /24", "::1/128", "1.2.3.4/-1"):
+        assert parse_ipv4_interface(bad) is None, bad

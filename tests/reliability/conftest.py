@@ -1,9 +1,9 @@
 """The reliability suite's ledger: each scenario records what a user would count on its worst day.
 
 Figures per scenario: clusters orphaned (in the API but in no state), clusters duplicated (more than one
-of a name), secrets found in plaintext (in state, logs, errors), and mutating API calls made for invalid
-input. At the end of the session they are written to `.reliability/report.json` (or $RELIABILITY_REPORT),
-which `scripts/reliability_table.py` prints as a table.
+of a name), secrets found in plaintext (in state, logs, errors), mutating API calls made for invalid
+input, and 5xx answers of the emulator to fuzzed requests. At the end of the session they are written to
+`.reliability/report.json` (or $RELIABILITY_REPORT), which `scripts/reliability_table.py` prints as a table.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Scenario:
     duplicates: int = 0
     plaintext_secrets: int = 0
     mutating_calls_for_invalid_input: int = 0
+    emulator_5xx: int = 0  # answers 500-599 the emulator gave to a client's (fuzzed) requests
 
 
 class Ledger:

@@ -1,0 +1,317 @@
+"""The HTTP plumbing: one request read, authenticated, routed and answered, whatever it holds.
+
+The order matters. First where the request goes (the v2 API of a region, or the admin API); then the
+token, before anything of the body is read, so that a client without it learns nothing more (a body
+left unread closes the connection); then the body, framed by a Content-Length that must be ASCII digits;
+then the rate limit and the faults; then the route table. A refusal is a 4xx in the IONOS error shape,
+including the standard library's own (a malformed request line or header). A bug of the emulator's is
+logged and answered 500, without a traceback in the body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import SplitResult, parse_qs, urlsplit
+
+from .. import limits
+from .admin_routes import ADMIN_ROUTES
+from .api_routes import API_ROUTES
+from .faults import FaultRule
+from .problems import ApiProblem
+from .routing import Answer, Request, RouteTable
+from .wire import ASCII_DIGITS
+
+if TYPE_CHECKING:
+    from .server import EmulatorServer
+
+log = logging.getLogger("emulator")
+
+ADMIN_PREFIX = "/_emulator"
+MAX_BODY = 1 << 20
+LINGER_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes: a path relative to its API, with the region and base URL of the v2 API's."""
+
+    admin: bool
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    region: str = ""
+    base_url: str = ""
+
+
+@dataclass
+class RequestRecord:
+    """One request to the v2 API, as the admin API's request log lists it."""
+
+    time: float
+    method: str
+    region: str | None
+    path: str
+    status: int | None
+    fault: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "method": self.method,
+            "region": self.region,
+            "path": self.path,
+            "status": self.status,
+            "fault": self.fault,
+        }
+
+
+class Hangup(Exception):
+    """Close the connection without an answer: a fault says so."""
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm the second waits for the client's
+    # delayed ACK (40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
+    server: EmulatorServer
+    server_version = "ionos-pg-emulator"
+    sys_version = ""
+    unread_body = False  # a refusal left a body unread: read what still comes, then close
+
+    def setup(self) -> None:
+        """An idle keep-alive connection, or a body that stops arriving, is closed after the timeout."""
+        super().setup()
+        self.connection.settimeout(self.server.settings.idle_timeout)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise let any attribute name pass
+
+        def __getattr__(self, name):
+            """Every method reaches `_handle`, whose route table answers 405 for a method a path does
+            not take (the standard library would answer 501 itself: a server error for the client's
+            mistake)."""
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue` is answered when the body is about to be read, after the token."""
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's refusals (a malformed request line, headers too long) in the IONOS
+        shape; "HTTP/2.0" on a text request line is the client's mistake, so a 400 instead of its 505."""
+        status = code if code < 500 else 400
+        self.close_connection = True
+        self._speak_http_1()
+        reason = (message or HTTPStatus(code).phrase)[:200]
+        self._send(Answer.of(ApiProblem(status, [reason])))
+
+    def _speak_http_1(self) -> None:
+        """Answer with a status line and headers even when the request line had no (valid) version:
+        the standard library would write a bare body, as HTTP/0.9 did."""
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+
+    # -- one request ----------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        self.unread_body = False
+        record = RequestRecord(time.time(), self.command, None, self.path, None)
+        try:
+            answer = self._serve(record)
+        except ApiProblem as problem:
+            answer = Answer.of(problem)
+        except Hangup:
+            self._hang_up()
+            return
+        except TimeoutError:
+            self.close_connection = True
+            answer = Answer.of(ApiProblem(408, ["the request body did not arrive in time"]))
+        except ConnectionError:
+            self.close_connection = True
+            return
+        except Exception:
+            log.exception("internal error on %s %s", self.command, self.path)
+            answer = Answer.of(ApiProblem(500, ["internal emulator error"]))
+        record.status = answer.status
+        self._send(answer)
+        if self.unread_body:
+            self._linger()
+
+    def _serve(self, record: RequestRecord) -> Answer:
+        if self.request_version == "HTTP/0.9":
+            self._speak_http_1()
+            self.close_connection = True
+            raise ApiProblem(400, ["the request line must end with its HTTP version, such as HTTP/1.1"])
+        target = self._target()
+        if target.admin:
+            return self._admin(target)
+        record.region, record.path = target.region, target.path
+        self.server.requests.append(record)  # logged now, its status filled in when known
+        return self._api(target, record)
+
+    def _target(self) -> Target:
+        try:
+            url = urlsplit(self.path)
+        except ValueError:  # an absolute URL with a broken authority (`http://[`): all of it is a path
+            url = SplitResult("", "", self.path.partition("?")[0], "", "")
+        query = parse_qs(url.query)
+        if url.path == ADMIN_PREFIX or url.path.startswith(ADMIN_PREFIX + "/"):
+            return Target(admin=True, path=url.path.removeprefix(ADMIN_PREFIX) or "/", query=query)
+        parts = [part for part in url.path.split("/") if part]
+        region, prefix = self.server.settings.default_region, ""
+        if parts and parts[0] in limits.REGIONS:
+            region = parts[0]
+            prefix = "/" + parts.pop(0)
+        if parts and parts[0] == "v2":
+            parts.pop(0)
+        host = self.headers.get("Host") or self.server.url.removeprefix("http://")
+        return Target(False, "/" + "/".join(parts), query, region, f"http://{host}{prefix}")
+
+    def _api(self, target: Target, record: RequestRecord) -> Answer:
+        self._authenticate(admin=False)
+        body = self._read_body()
+        wait = self.server.limiter.admit(self.headers.get("Authorization", ""))
+        if wait is not None:
+            raise ApiProblem(429, ["Too many requests; slow down"], {"Retry-After": str(wait)})
+        fault = self.server.faults.for_request(self.command, target.region, target.path)
+        if fault is not None:
+            record.fault = fault.action
+            if not fault.process and (early := self._strike(fault)) is not None:
+                return early
+        answer = self._route(API_ROUTES, target, body)
+        if fault is None:
+            return answer
+        if fault.action == "lose_response":
+            raise Hangup()
+        return (self._strike(fault) if fault.process else None) or answer
+
+    def _admin(self, target: Target) -> Answer:
+        match = ADMIN_ROUTES.find(self.command, target.path)
+        if match is None or not match.route.public:
+            self._authenticate(admin=True)
+        body = self._read_body()
+        return self._route(ADMIN_ROUTES, target, body)
+
+    def _route(self, table: RouteTable, target: Target, body: bytes) -> Answer:
+        match = table.find(self.command, target.path)
+        if match is None:
+            raise table.refusal(self.command, target.path)
+        request = Request(
+            self.server,
+            self.command,
+            target.path,
+            match.params,
+            target.query,
+            self.headers,
+            body,
+            target.region,
+            target.base_url,
+        )
+        return match.route.handler(request)
+
+    def _strike(self, fault: FaultRule) -> Answer | None:
+        """A request fault's effect: an answer in place of the emulator's, a delay, a dropped connection."""
+        if fault.action == "status":
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            return Answer.of(ApiProblem(fault.status, [fault.message], headers))
+        if fault.action == "raw":
+            return Answer(fault.status, fault.body.encode("utf-8", "replace"), fault.content_type)
+        if fault.action == "delay":
+            time.sleep(fault.seconds)
+        elif fault.action == "drop":
+            raise Hangup()
+        return None
+
+    # -- the token and the body ---------------------------------------------------------------------
+
+    def _authenticate(self, *, admin: bool) -> None:
+        if self.server.settings.auth.admits(self.headers.get("Authorization"), admin=admin):
+            return
+        if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
+            self._leave_body_unread()
+        if admin:
+            raise ApiProblem(401, ["Unauthorized: the admin API needs the emulator's token"])
+        raise ApiProblem(
+            401, ["Unauthorized: a valid Bearer token is required"], {"WWW-Authenticate": "Bearer"}
+        )
+
+    def _read_body(self) -> bytes:
+        length = self._declared_length()
+        if not length:
+            return b""
+        if self.headers.get("Expect", "").lower() == "100-continue":
+            self.send_response_only(HTTPStatus.CONTINUE)
+            self.end_headers()
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            raise ApiProblem(400, [f"the body ended after {len(body)} of its {length} bytes"])
+        return body
+
+    def _declared_length(self) -> int:
+        """Content-Length as HTTP writes it: ASCII digits, given once, at most MAX_BODY."""
+        if "Transfer-Encoding" in self.headers:
+            self._refuse_framing(411, "send a Content-Length; chunked bodies are not accepted")
+        given = self.headers.get_all("Content-Length") or ["0"]
+        declared = given[0]
+        if any(value != declared for value in given):
+            self._refuse_framing(400, "Content-Length: given twice, with different values")
+        if not declared or len(declared) > 12 or not set(declared) <= ASCII_DIGITS:
+            self._refuse_framing(400, f"Content-Length: {declared[:20]!r} is not a number of bytes")
+        if int(declared) > MAX_BODY:
+            self._refuse_framing(400, "the request body is too large")
+        return int(declared)
+
+    def _refuse_framing(self, status: int, message: str) -> NoReturn:
+        """Where this request ends is unknown: answer, then close the connection."""
+        self._leave_body_unread()
+        raise ApiProblem(status, [message])
+
+    def _leave_body_unread(self) -> None:
+        self.close_connection = True
+        self.unread_body = True
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def _send(self, answer: Answer, headers: Mapping[str, str] | None = None) -> None:
+        try:
+            self.send_response(answer.status)
+            if answer.body:
+                self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for key, value in {**answer.headers, **(headers or {})}.items():
+                self.send_header(key, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if answer.body and self.command != "HEAD":
+                self.wfile.write(answer.body)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _linger(self) -> None:
+        """Read, for a moment, what the client still sends before the connection closes: a socket
+        closed with unread data resets the connection, and the client might lose the answer."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            received = 0
+            while received <= MAX_BODY and (chunk := self.connection.recv(65536)):
+                received += len(chunk)

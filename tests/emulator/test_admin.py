@@ -1,0 +1,139 @@
+"""The admin API checks its inputs: a value of the wrong type or range is a 400 that names it, and
+nothing is changed by a request that is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from tests.emulator.conftest import Raw
+from tests.payloads import cluster_properties
+
+
+def admin_call(emulator: RunningEmulator, method: str, path: str, body: Any = None) -> requests.Response:
+    return requests.request(
+        method,
+        f"{emulator.url}/_emulator{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {emulator.token}"},
+        timeout=5,
+    )
+
+
+BAD_INPUTS: list[tuple[str, str, Any, str]] = [
+    ("PUT", "/pace", {"create": -1}, "negative"),
+    ("PUT", "/pace", {"create": "-2s"}, "negative"),
+    ("PUT", "/pace", {"create": [1]}, "pace"),
+    ("PUT", "/pace", {"create": True}, "pace"),
+    ("PUT", "/pace", {"create": None}, "pace"),
+    ("PUT", "/pace", {"boot": "1s"}, "boot"),
+    ("PUT", "/pace", ["manual"], "JSON object"),
+    ("PUT", "/rate-limit", {"rate": -1}, "rate"),
+    ("PUT", "/rate-limit", {"rate": 0}, "rate"),
+    ("PUT", "/rate-limit", {"rate": "fast"}, "rate"),
+    ("PUT", "/rate-limit", {"rate": True}, "rate"),
+    ("PUT", "/rate-limit", {"rate": 5, "burst": 0}, "burst"),
+    ("PUT", "/rate-limit", {"rate": 5, "burst": 1.5}, "burst"),
+    ("PUT", "/rate-limit", {"rate": 5, "per": "minute"}, "per"),
+    ("PUT", "/quirks", {"staleNextLink": "yes"}, "staleNextLink"),
+    ("PUT", "/quirks", {"pageLimitCap": 0}, "pageLimitCap"),
+    ("PUT", "/quirks", {"pageLimitCap": "2"}, "pageLimitCap"),
+    ("PUT", "/quirks", {"pageLimit": 2}, "pageLimit"),
+    ("POST", "/faults", {"action": 5}, "action"),
+    ("POST", "/faults", {"action": "status", "status": "500"}, "status"),
+    ("POST", "/faults", {"action": "status", "status": 99}, "status"),
+    ("POST", "/faults", {"action": "status", "status": True}, "status"),
+    ("POST", "/faults", {"action": "status", "path": "("}, "path"),
+    ("POST", "/faults", {"action": "status", "path": 3}, "path"),
+    ("POST", "/faults", {"action": "status", "method": ["GET"]}, "method"),
+    ("POST", "/faults", {"action": "status", "times": -1}, "times"),
+    ("POST", "/faults", {"action": "status", "times": "once"}, "times"),
+    ("POST", "/faults", {"action": "status", "skip": 1.5}, "skip"),
+    ("POST", "/faults", {"action": "status", "retryAfter": "1"}, "retryAfter"),
+    ("POST", "/faults", {"action": "delay", "seconds": -1}, "seconds"),
+    ("POST", "/faults", {"action": "delay", "seconds": "1"}, "seconds"),
+    ("POST", "/faults", {"action": "status", "message": 5}, "message"),
+    ("POST", "/faults", {"action": "raw", "contentType": "text/html\r\nX-Injected: 1"}, "contentType"),
+    ("POST", "/faults", {"action": "raw", "body": {"not": "text"}}, "body"),
+    ("POST", "/faults", {"action": "status", "process": "yes"}, "process"),
+    ("POST", "/faults", {"action": "fail", "transition": "boot"}, "transition"),
+    ("POST", "/faults", [], "JSON object"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "named"), BAD_INPUTS, ids=lambda v: str(v)[:40])
+def test_bad_admin_input_is_a_400_that_names_it(
+    emulator: RunningEmulator, method: str, path: str, body: Any, named: str
+) -> None:
+    response = admin_call(emulator, method, path, body)
+    assert response.status_code == 400, response.text
+    assert named in response.json()["messages"][0]["message"]
+    assert emulator.admin.faults() == []
+    assert emulator.admin.health()["pace"]["create"] == "immediate"
+
+
+def test_a_refused_pace_changes_no_pace(emulator: RunningEmulator) -> None:
+    assert admin_call(emulator, "PUT", "/pace", {"create": "manual", "update": -5}).status_code == 400
+    assert emulator.admin.health()["pace"] == {
+        "create": "immediate",
+        "update": "immediate",
+        "restore": "immediate",
+        "delete": "immediate",
+    }
+    assert emulator.admin.set_pace(create=2.5, delete="manual")["create"] == "2.5s"
+
+
+def test_the_rate_limit_is_switched_off_with_null(emulator: RunningEmulator, raw: Raw) -> None:
+    emulator.admin.set_rate_limit(rate=1, burst=1)
+    assert [raw.get("/versions").status_code for _ in range(2)] == [200, 429]
+    emulator.admin.set_rate_limit(None)
+    assert [raw.get("/versions").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_the_quirks_take_booleans_and_a_page_cap(emulator: RunningEmulator, raw: Raw) -> None:
+    response = admin_call(emulator, "PUT", "/quirks", {"staleNextLink": True, "pageLimitCap": 2})
+    assert response.json() == {"staleNextLink": True, "pageLimitCap": 2}
+    page = raw.get("/versions").json()
+    assert page["limit"] == 2 and "next" in page["_links"]
+
+
+def test_fail_takes_a_text_message(emulator: RunningEmulator, raw: Raw) -> None:
+    created = raw.create(cluster_properties())
+    assert admin_call(emulator, "POST", f"/clusters/{created['id']}/fail", {"message": 5}).status_code == 400
+    assert raw.get(f"/clusters/{created['id']}").json()["metadata"]["state"] == "AVAILABLE"
+    failed = admin_call(emulator, "POST", f"/clusters/{created['id']}/fail").json()
+    assert failed["statusMessage"] == "failed by the emulator's admin API"
+    assert admin_call(emulator, "POST", "/clusters/no-such-cluster/fail").status_code == 404
+
+
+def test_admin_paths_and_methods(emulator: RunningEmulator) -> None:
+    missing = admin_call(emulator, "GET", "/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["messages"][0]["errorCode"] == "paas-resource-1"
+    wrong = admin_call(emulator, "POST", "/pace", {})
+    assert wrong.status_code == 405
+    assert wrong.headers["Allow"] == "GET, PUT"
+    assert admin_call(emulator, "GET", "").status_code == 404  # /_emulator itself
+
+
+def test_only_health_answers_without_the_token(emulator: RunningEmulator) -> None:
+    health = requests.get(emulator.url + "/_emulator/health", timeout=5)
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    for method, path in (("GET", "/requests"), ("POST", "/reset"), ("GET", "/nothing-here")):
+        response = requests.request(method, f"{emulator.url}/_emulator{path}", timeout=5)
+        assert response.status_code == 401, path
+
+
+def test_a_malformed_admin_body_is_a_400(emulator: RunningEmulator) -> None:
+    response = requests.put(
+        emulator.url + "/_emulator/pace",
+        data=b'{"create": NaN}',
+        headers={"Authorization": f"Bearer {emulator.token}"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "NaN" in response.json()["messages"][0]["message"]
