@@ -49,15 +49,13 @@ def run() -> list[Row]:
     say("start-up: timing imports")
     pulumi = _import_time(sys.executable, "", "pulumi")
     program = _import_time(sys.executable, "pulumi", "ionos_postgres_pulumi.provider")
-    preview_call = _import_time(
-        sys.executable,
-        "pulumi",
-        "ionos_postgres_pulumi.provider,ionos_postgres_pulumi.provider.spec,ionos_postgres_pulumi.provider.diffing,ionos_postgres_pulumi.provider.settings",
-    )
+    # A preview's provider process runs check and diff: the provider module and what it imports itself.
+    preview_call = _import_time(sys.executable, "pulumi", "ionos_postgres_pulumi.provider.cluster_provider")
+    # The first call that needs the API loads the lifecycle (the client, requests, pydantic).
     first_api_call = _import_time(
         sys.executable,
         "pulumi",
-        "ionos_postgres_pulumi.provider,ionos_postgres_pulumi.provider.spec,ionos_postgres_pulumi.provider.diffing,ionos_postgres_pulumi.provider.settings,ionos_postgres_pulumi.provider.api.client",
+        "ionos_postgres_pulumi.provider.cluster_provider,ionos_postgres_pulumi.provider.lifecycle",
     )
     ms = 1000
     return [

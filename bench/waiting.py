@@ -17,7 +17,7 @@ from bench.common import Row, say, seconds
 from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from ionos_postgres_pulumi.provider.api import PostgresClient, models
-from ionos_postgres_pulumi.provider.waiting import PollSchedule, wait_for
+from ionos_postgres_pulumi.provider.polling import PollSchedule, wait_for
 from tests.payloads import cluster_properties
 
 DURATIONS = (2, 10, 30)

@@ -16,10 +16,13 @@ from typing import Any
 
 import pulumi
 
-from ionos_postgres_pulumi.provider import lookups, settings, spec
 from ionos_postgres_pulumi.provider.api import ApiError, ConfigurationError, PostgresClient
 from ionos_postgres_pulumi.provider.api.regions import normalize_region
 from ionos_postgres_pulumi.provider.api.rules import major_version
+from ionos_postgres_pulumi.provider.catalog import Catalog, VersionInfo, fetch_catalog, forget_catalogs
+from ionos_postgres_pulumi.provider.config import StackConfig
+from ionos_postgres_pulumi.provider.outputs import described
+from ionos_postgres_pulumi.provider.settings import client_for
 
 USABLE_STATUSES = ("RECOMMENDED", "SUPPORTED")
 # Backups away from the cluster's city, as IONOS advises; the first one the service offers is taken.
@@ -52,33 +55,31 @@ class Backup:
 
 def program_client(location: str) -> PostgresClient:
     """A client configured as the provider's: stack configuration first, then the environment."""
-    config = pulumi.Config("ionos")
-    return settings.client_for(location, token=config.get("token"), endpoint=config.get("endpoint"))
+    ionos = pulumi.Config("ionos")
+    return client_for(location, StackConfig(token=ionos.get("token"), endpoint=ionos.get("endpoint")))
 
 
-def choose_version(catalog: lookups.Catalog, requested: str | None) -> lookups.VersionInfo:
+def choose_version(catalog: Catalog, requested: str | None) -> VersionInfo:
     """The requested major version, or the newest RECOMMENDED one (else the newest SUPPORTED)."""
     usable = [v for v in catalog.versions if v.status in USABLE_STATUSES]
-    described = ", ".join(f"{v.version} ({v.status.lower()})" for v in _newest_first(catalog.versions))
+    listed = ", ".join(f"{v.version} ({v.status.lower()})" for v in _newest_first(catalog.versions))
     if requested is None:
         for status in USABLE_STATUSES:
             candidates = _newest_first([v for v in usable if v.status == status])
             if candidates:
                 return candidates[0]
-        raise CatalogLookupError(
-            f"the service offers no recommended or supported version; it lists {described}"
-        )
+        raise CatalogLookupError(f"the service offers no recommended or supported version; it lists {listed}")
     wanted = requested.strip().lower().removeprefix("postgresql").removeprefix("postgres").strip()
     found = catalog.version(wanted)
     if found is None:
-        raise CatalogLookupError(f"PostgreSQL version {requested!r} is not offered; available: {described}")
+        raise CatalogLookupError(f"PostgreSQL version {requested!r} is not offered; available: {listed}")
     if found.status == "DEPRECATED":
         others = ", ".join(v.version for v in _newest_first(usable))
         raise CatalogLookupError(f"PostgreSQL version {found.version!r} is deprecated; use one of {others}")
     return found
 
 
-def choose_backup_location(catalog: lookups.Catalog, location: str, requested: str | None) -> str:
+def choose_backup_location(catalog: Catalog, location: str, requested: str | None) -> str:
     offered = list(catalog.backup_locations)
     if requested is not None:
         if requested not in offered:
@@ -95,14 +96,14 @@ def choose_backup_location(catalog: lookups.Catalog, location: str, requested: s
     return offered[0]
 
 
-def _newest_first(versions: Sequence[lookups.VersionInfo]) -> list[lookups.VersionInfo]:
+def _newest_first(versions: Sequence[VersionInfo]) -> list[VersionInfo]:
     return sorted(versions, key=lambda v: major_version(v.version) or (0,), reverse=True)
 
 
-def catalog_for(location: str) -> lookups.Catalog:
+def catalog_for(location: str) -> Catalog:
     try:
         with program_client(location) as client:
-            return lookups.catalog(client)
+            return fetch_catalog(client)
     except (ApiError, ConfigurationError) as exc:
         raise CatalogLookupError(f"cannot look up PostgreSQL versions and backup locations: {exc}") from None
 
@@ -169,7 +170,7 @@ def active_backup(location: str, cluster_id: str) -> Backup | None:
 
 def forget() -> None:
     """Drop what this process has looked up (a new program run, in a process that runs several)."""
-    lookups.forget()
+    forget_catalogs()
     with _region_backups_lock:
         _region_backups.clear()
 
@@ -200,7 +201,7 @@ def list_clusters(location: str, name: str | None = None) -> list[dict[str, Any]
             found = [c for c in client.list_clusters(name=name) if name is None or c.name == name]
     except (ApiError, ConfigurationError) as exc:
         raise ClusterLookupError(f"cannot list the clusters of {location}: {exc}") from None
-    return [{"id": c.id, "location": region, **spec.described(c)} for c in found]
+    return [{"id": c.id, "location": region, **described(c)} for c in found]
 
 
 def find_cluster(location: str, cluster_id: str | None = None, name: str | None = None) -> dict[str, Any]:

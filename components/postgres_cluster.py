@@ -9,67 +9,52 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from ionos_postgres_pulumi.provider import (
-    ConnectionArgs,
-    CredentialsArgs,
+    ClusterInputs,
     InstancesArgs,
     MaintenanceWindowArgs,
     PostgresV2Cluster,
     PostgresV2ClusterArgs,
-    RestoreFromBackupArgs,
-    TimeoutsArgs,
 )
 
 from .lookups import active_backup, resolve_backup_location, resolve_version
 
-DEFAULT_INSTANCES = InstancesArgs(count=1, ram=4, cores=2, storage_size=20)
-DEFAULT_MAINTENANCE_WINDOW = MaintenanceWindowArgs(time="02:00:00", day_of_the_week="Sunday")
+DEFAULTS: dict[str, Any] = {
+    "instances": InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
+    "maintenance_window": MaintenanceWindowArgs(time="02:00:00", day_of_the_week="Sunday"),
+}
 
 
-@dataclass
-class PostgresClusterArgs:
-    location: pulumi.Input[str]
-    """The region, such as "de/fra"."""
-    connection: pulumi.Input[ConnectionArgs | dict[str, Any]]
-    credentials: pulumi.Input[CredentialsArgs | dict[str, Any]]
-    """The primary user and its database; pass the password as a secret (`config.require_secret`)."""
-    name: pulumi.Input[str] | None = None
-    """The cluster's name at IONOS (default: the component's name)."""
-    version: pulumi.Input[str] | None = None
-    """A major version such as "16"; default: the newest RECOMMENDED one."""
-    backup_location: pulumi.Input[str] | None = None
-    """Default: a location in another city than the cluster (see the README)."""
-    instances: pulumi.Input[InstancesArgs | dict[str, Any]] | None = None
-    """Default: 1 instance, 4 GB RAM, 2 cores, 20 GB storage."""
-    maintenance_window: pulumi.Input[MaintenanceWindowArgs | dict[str, Any]] | None = None
-    """Default: Sunday 02:00:00 UTC."""
-    replication_mode: pulumi.Input[str] | None = None
-    description: pulumi.Input[str] | None = None
-    backup_retention_days: pulumi.Input[int] | None = None
-    connection_pooler: pulumi.Input[str] | None = None
-    logs_enabled: pulumi.Input[bool] | None = None
-    metrics_enabled: pulumi.Input[bool] | None = None
-    restore_from_backup: pulumi.Input[RestoreFromBackupArgs | dict[str, Any]] | None = None
-    timeouts: pulumi.Input[TimeoutsArgs | dict[str, Any]] | None = None
-    adopt_existing_id: pulumi.Input[str] | None = None
+class PostgresClusterArgs(ClusterInputs):
+    """The inputs of `PostgresV2Cluster`, of which `name`, `version`, `instances`, `maintenance_window` and
+    `backup_location` may be left out: the component chooses them (see each input's words)."""
 
 
 class PostgresCluster(pulumi.ComponentResource):
+    """A PostgreSQL cluster with its version and backup location looked up; its child is the cluster."""
+
     dns_name: pulumi.Output[str]
+    """The host name, such as pg-ng6akjkmbb4rn9e5.postgresql.de-fra.ionos.com."""
     cluster_id: pulumi.Output[str]
+    """The cluster's id at IONOS."""
     state: pulumi.Output[str]
+    """The cluster's state as last seen, such as AVAILABLE."""
     version: pulumi.Output[str]
+    """The PostgreSQL major version, as chosen or given."""
     backup_location: pulumi.Output[str]
+    """Where the backups go, as chosen or given."""
     port: pulumi.Output[int]
+    """5432."""
     connection_uri: pulumi.Output[str]
+    """postgresql://user:password@host:5432/database (secret)."""
     earliest_recovery_target_time: pulumi.Output[str | None]
+    """The earliest moment the active backup can restore."""
     latest_recovery_target_time: pulumi.Output[str | None]
-    """None while the active backup can restore up to the present moment."""
+    """The latest moment the active backup can restore; None while that is the present moment."""
     cluster: PostgresV2Cluster
 
     def __init__(
@@ -77,38 +62,20 @@ class PostgresCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("ionos:postgres:PostgresCluster", name, None, opts)
         location = pulumi.Output.from_input(args.location)
-        version = _looked_up(resolve_version, args.location, args.version)
-        backup_location = _looked_up(resolve_backup_location, args.location, args.backup_location)
-        cluster_args = PostgresV2ClusterArgs(
-            location=args.location,
-            name=args.name if args.name is not None else name,
-            version=version,
-            instances=args.instances if args.instances is not None else DEFAULT_INSTANCES,
-            connection=args.connection,
-            maintenance_window=(
-                args.maintenance_window if args.maintenance_window is not None else DEFAULT_MAINTENANCE_WINDOW
-            ),
-            credentials=args.credentials,
-            backup_location=backup_location,
-            **{
-                field: getattr(args, field)
-                for field in (
-                    "description",
-                    "replication_mode",
-                    "backup_retention_days",
-                    "connection_pooler",
-                    "logs_enabled",
-                    "metrics_enabled",
-                    "restore_from_backup",
-                    "timeouts",
-                    "adopt_existing_id",
-                )
-            },
+        values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ClusterInputs)}
+        values.update(  # looked up whether given or not: a given one is checked against the catalog
+            version=_looked_up(resolve_version, args.location, args.version),
+            backup_location=_looked_up(resolve_backup_location, args.location, args.backup_location),
         )
+        for key, default in DEFAULTS.items():
+            values[key] = default if values[key] is None else values[key]
+        values["name"] = name if args.name is None else args.name
         # A default is chosen once, when the cluster is made: a later run must not upgrade it because the
         # service recommends a newer version, nor replace it because another backup location appeared.
         chosen_once = [f for f in ("version", "backup_location") if getattr(args, f) is None]
-        self.cluster = PostgresV2Cluster(name, cluster_args, child_options(self, opts, chosen_once))
+        self.cluster = PostgresV2Cluster(
+            name, PostgresV2ClusterArgs(**values), child_options(self, opts, chosen_once)
+        )
 
         self.dns_name = self.cluster.dns_name
         self.cluster_id = self.cluster.id

@@ -3,18 +3,20 @@
 from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 """
 
-from .resource import (
+from .args import (
+    ClusterInputs,
     ConnectionArgs,
     CredentialsArgs,
     InstancesArgs,
     MaintenanceWindowArgs,
-    PostgresV2Cluster,
     PostgresV2ClusterArgs,
     RestoreFromBackupArgs,
     TimeoutsArgs,
 )
+from .resource import PostgresV2Cluster
 
 __all__ = [
+    "ClusterInputs",
     "ConnectionArgs",
     "CredentialsArgs",
     "InstancesArgs",

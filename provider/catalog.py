@@ -39,7 +39,7 @@ _key_locks: dict[str, threading.Lock] = {}
 _catalogs: dict[str, Catalog] = {}
 
 
-def catalog(client: PostgresClient) -> Catalog:
+def fetch_catalog(client: PostgresClient) -> Catalog:
     """The catalog behind `client`'s endpoint; concurrent callers share one fetch."""
     key = client.base_url
     with _lock:
@@ -71,7 +71,7 @@ def catalog(client: PostgresClient) -> Catalog:
         return fetched
 
 
-def forget() -> None:
+def forget_catalogs() -> None:
     """Drop what was fetched (tests use it between emulators)."""
     with _lock:
         _catalogs.clear()

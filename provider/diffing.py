@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import spec
+from .api.regions import is_region, normalize_region
+from .inputs import KNOWN_INPUTS, PROVIDER_ONLY, REPLACE_ON_CHANGE, contains_unknown, is_unknown
 
 # Inputs read only when the cluster is created; changing them later means nothing.
 CREATE_ONLY = ("adopt_existing_id",)
@@ -32,19 +33,19 @@ class Decision:
     @property
     def touches_the_cluster(self) -> bool:
         """Whether the update needs a PUT, as opposed to recording provider settings only."""
-        return self.repair or any(key not in spec.PROVIDER_ONLY for key in self.changed)
+        return self.repair or any(key not in PROVIDER_ONLY for key in self.changed)
 
 
 def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
     changed: list[str] = []
     replaces: list[str] = []
-    for key in sorted(spec.KNOWN_INPUTS):
+    for key in sorted(KNOWN_INPUTS):
         if key in CREATE_ONLY or key == "restore_from_backup":
             continue
         new, old = news.get(key), olds.get(key)
-        if spec.contains_unknown(new) or spec.comparable(new, key) != spec.comparable(old, key):
+        if contains_unknown(new) or comparable(new, key) != comparable(old, key):
             changed.append(key)
-            if key in spec.REPLACE_ON_CHANGE:
+            if key in REPLACE_ON_CHANGE:
                 replaces.append(key)
 
     in_place_restore = False
@@ -57,7 +58,7 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
         in_place_restore = True
 
     same_place = (
-        not spec.contains_unknown(news.get("name"))
+        not contains_unknown(news.get("name"))
         and news.get("name") == olds.get("name")
         and "location" not in replaces
     )
@@ -76,18 +77,44 @@ def _restore_change(old: Any, new: Any) -> str | None:
     """'replace' for a new source backup (create-time); 'in-place' for a new point in time alone."""
     if new is None:
         return None  # dropping the block changes nothing about the cluster
-    if spec.is_unknown(new):
+    if is_unknown(new):
         return "replace"
     old = old if isinstance(old, Mapping) else {}
     source = new.get("source_backup_id")
     if source is not None:
-        if spec.contains_unknown(new) or (
+        if contains_unknown(new) or (
             source != old.get("source_backup_id")
             or new.get("recovery_target_datetime") != old.get("recovery_target_datetime")
         ):
             return "replace"
         return None
     when = new.get("recovery_target_datetime")
-    if spec.is_unknown(when) or (when is not None and when != old.get("recovery_target_datetime")):
+    if is_unknown(when) or (when is not None and when != old.get("recovery_target_datetime")):
         return "in-place"
     return None
+
+
+def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the change makes a new cluster (so the old one's limits on changes do not apply)."""
+    old_restore, new_restore = olds.get("restore_from_backup") or {}, news.get("restore_from_backup") or {}
+    return (
+        comparable(olds.get("location"), "location") != comparable(news.get("location"), "location")
+        or olds.get("backup_location") != news.get("backup_location")
+        or (
+            bool(new_restore.get("source_backup_id"))
+            and new_restore.get("source_backup_id") != old_restore.get("source_backup_id")
+        )
+    )
+
+
+def comparable(value: Any, path: str = "") -> Any:
+    """A value with the spellings that mean the same made equal (location, empty description)."""
+    if path == "location" and isinstance(value, str) and is_region(value):
+        return normalize_region(value)
+    if path == "description" and not value:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: comparable(v, f"{path}.{k}" if path else k) for k, v in value.items() if v is not None}
+    return value

@@ -1,4 +1,4 @@
-"""Waiting for a cluster to reach a state: few polls, a prompt answer, a deadline, and progress.
+"""Polling until something is done: few polls, a prompt answer, a deadline.
 
 The delay between a change and its detection stays within about 10% of the time the change took
 (0.5 s at least), whatever that time is: polls are spaced by a tenth of the time waited so far. When

@@ -1,15 +1,49 @@
-"""The README's facts come from the code: the limits table is the rules module's own."""
+"""The README's facts come from the code: its tables of inputs and outputs are made from their one
+definition (the argument classes, the resources' annotations and the API's limits)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
-from ionos_postgres_pulumi.provider.api import rules
+import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from ionos_postgres_pulumi import PostgresClusterArgs, PostgresV2ClusterArgs
+from ionos_postgres_pulumi.provider import args
+from ionos_postgres_pulumi.provider.api.rules import CLUSTER_FIELD_RULES
+from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS
+from scripts import readme_tables
+
+README = readme_tables.README.read_text()
 
 
-def test_the_readme_limits_table_is_the_rules_module() -> None:
-    text = README.read_text()
-    table = text.split("<!-- rules:begin -->\n", 1)[1].split("\n<!-- rules:end -->", 1)[0]
-    assert table == rules.markdown_table()
+@pytest.mark.parametrize("name", sorted(readme_tables.tables()))
+def test_the_readme_table_is_made_from_the_code(name: str) -> None:
+    assert readme_tables.section(README, name) == readme_tables.tables()[name], (
+        f"the README's {name} table is out of date: run .venv/bin/python scripts/readme_tables.py"
+    )
+
+
+def test_every_input_is_declared_once_with_its_words() -> None:
+    declared = readme_tables.field_docs(args.ClusterInputs)
+    assert set(declared) == KNOWN_INPUTS  # what the provider checks is what the program can pass
+    for rule in CLUSTER_FIELD_RULES:  # every API field has a declaration and words
+        top, _, sub = rule.input_path.partition(".")
+        nested = readme_tables._nested_class(args.ClusterInputs, top)
+        assert top in declared, rule.input_path
+        assert not sub or (nested is not None and sub in readme_tables.field_docs(nested)), rule.input_path
+    assert all(declared.values())
+
+
+def test_the_component_and_the_resource_take_the_same_inputs() -> None:
+    """Only the five the component chooses differ: required for the resource, optional for it."""
+    resource = {f.name: f for f in dataclasses.fields(PostgresV2ClusterArgs)}
+    component = {f.name: f for f in dataclasses.fields(PostgresClusterArgs)}
+    assert resource.keys() == component.keys()
+    differ = {
+        name
+        for name in resource
+        if readme_tables._is_required(resource[name]) != readme_tables._is_required(component[name])
+    }
+    assert differ == {"name", "version", "instances", "maintenance_window", "backup_location"}
+    with pytest.raises(TypeError, match="5 required keyword-only arguments"):
+        PostgresV2ClusterArgs(location="de/fra", connection={}, credentials={})  # type: ignore[call-arg]

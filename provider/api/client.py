@@ -11,6 +11,8 @@ A client is cheap to build and holds credentials, so it refuses to be pickled: b
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import os
 import random
@@ -368,11 +370,8 @@ class PostgresClient:
 
 
 def _passwords(credentials: models.Credentials | None) -> tuple[str, ...]:
-    """A request's password, as written and as it would look URL-encoded."""
-    if credentials is None:
-        return ()
-    password = credentials.password.get_secret_value()
-    return (password, urllib.parse.quote(password, safe=""))
+    """A request's password (`_redact` hides it in every spelling an answer may echo it in)."""
+    return () if credentials is None else (credentials.password.get_secret_value(),)
 
 
 def _retries(
@@ -426,13 +425,28 @@ def _error_from(method: str, path: str, response: requests.Response, hidden: lis
 
 def _not_json(response: requests.Response, hidden: list[str]) -> str:
     kind = response.headers.get("Content-Type", "no content type")
-    start = " ".join(response.text[:80].split())
+    # Hidden before it is cut short or quoted, so that no part and no spelling of a secret is shown.
+    start = " ".join(_redact(response.text, hidden)[:80].split())
     return _redact(f"expected JSON but got {kind}, starting {start!r}", hidden)
 
 
+def _spellings(secret: str) -> set[str]:
+    """A secret as written, URL-encoded, HTML-escaped (an error page) and JSON-escaped (a JSON body)."""
+    return {
+        secret,
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+
+
 def _redact(text: str, hidden: list[str]) -> str:
-    for secret in sorted((s for s in hidden if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
+    spellings = {spelling for secret in hidden if secret for spelling in _spellings(secret)}
+    for spelling in sorted(spellings, key=len, reverse=True):
+        text = text.replace(spelling, "***")
     return text
 
 

@@ -78,7 +78,32 @@ class ApiError(Exception):
 
     @property
     def is_conflict(self) -> bool:
+        """The cluster is busy with another change (PUT or DELETE while not AVAILABLE)."""
         return self.http_status == 409
+
+    @property
+    def is_retryable(self) -> bool:
+        """Worth asking again later: no answer, a server error, or the rate limit (the client's own
+        retries have run out by the time this is raised)."""
+        return self.http_status is None or self.http_status >= 500 or self.http_status == 429
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """For a request that changes something: it may have been carried out although this failed (no
+        answer, a server error, or a success whose body could not be read)."""
+        if self.http_status is None or self.http_status >= 500:
+            return True
+        return isinstance(self, ResponseFormatError) and 200 <= self.http_status < 300
+
+    @property
+    def answered(self) -> bool:
+        """The service answered (even with an error): it is done with the request, whatever it did."""
+        return self.http_status is not None
+
+    @property
+    def refused_credentials(self) -> bool:
+        """The token (or user) is missing, wrong, expired, or not allowed to do this."""
+        return self.http_status in (401, 403)
 
     def _render(self) -> str:
         status = f"HTTP {self.http_status}" if self.http_status is not None else "no response"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
+import urllib.parse
+
 import pytest
 import requests
 
@@ -289,3 +293,27 @@ def test_pagination_follows_a_server_that_caps_the_page_size(
 ) -> None:
     emulator.admin.set_quirks(stale_next_link=False, page_limit_cap=2)
     assert len(client.list_versions()) == 6  # pages of 2 although 100 were asked for
+
+
+@pytest.mark.parametrize("spelling", ["html", "url", "json"])
+def test_a_password_echoed_in_another_spelling_is_hidden_too(
+    client: PostgresClient, emulator: RunningEmulator, spelling: str
+) -> None:
+    """A proxy's HTML error page escapes `&` as `&amp;`; a JSON body escapes `"` and `\\`."""
+    password = 'P&ss<w0rd>"Q\\1'
+    shown = {
+        "html": html.escape(password),
+        "url": urllib.parse.quote(password, safe=""),
+        "json": json.dumps(password)[1:-1],
+    }[spelling]
+    emulator.admin.add_fault(
+        "raw", status=400, body=f"<html><p>bad password {shown}</p></html>", method="POST", times=1
+    )
+    wanted = m.ClusterCreateProperties.model_validate(
+        cluster_properties(credentials={"username": "app", "password": password, "database": "app"})
+    )
+    with pytest.raises(ApiError) as caught:
+        client.create_cluster(wanted)
+    assert shown not in str(caught.value)
+    assert password not in str(caught.value)
+    assert "bad password ***" in str(caught.value)

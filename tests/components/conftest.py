@@ -5,14 +5,14 @@ from collections.abc import Iterator
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider import lookups
+from ionos_postgres_pulumi.provider import catalog
 
 
 @pytest.fixture(autouse=True)
 def fresh_catalog_cache() -> Iterator[None]:
-    lookups.forget()
+    catalog.forget_catalogs()
     yield
-    lookups.forget()
+    catalog.forget_catalogs()
 
 
 @pytest.fixture

@@ -21,15 +21,15 @@ from ionos_postgres_pulumi.components.lookups import (
     resolve_version,
 )
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
-from ionos_postgres_pulumi.provider import lookups
+from ionos_postgres_pulumi.provider import catalog
 from ionos_postgres_pulumi.provider.api import PostgresClient
 from ionos_postgres_pulumi.provider.api import models as m
 from tests.payloads import cluster_properties
 
 
-def catalog_of(emulator: RunningEmulator) -> lookups.Catalog:
+def catalog_of(emulator: RunningEmulator) -> catalog.Catalog:
     with PostgresClient("de-fra", api_url=emulator.api_url, token=emulator.token, env={}) as client:
-        return lookups.catalog(client)
+        return catalog.fetch_catalog(client)
 
 
 def test_the_requested_version(api_env: RunningEmulator) -> None:
@@ -76,9 +76,9 @@ def test_default_backup_location_per_region(api_env: RunningEmulator, location: 
 
 
 def test_default_backup_location_falls_back_to_what_is_offered(api_env: RunningEmulator) -> None:
-    catalog = lookups.Catalog(versions=(), backup_locations=("eu-south-2", "zz-north-1"))
-    assert choose_backup_location(catalog, "de/fra", None) == "eu-south-2"
-    assert choose_backup_location(catalog, "us/las", None) == "eu-south-2"
+    offered = catalog.Catalog(versions=(), backup_locations=("eu-south-2", "zz-north-1"))
+    assert choose_backup_location(offered, "de/fra", None) == "eu-south-2"
+    assert choose_backup_location(offered, "us/las", None) == "eu-south-2"
 
 
 def test_requested_backup_location(api_env: RunningEmulator) -> None:

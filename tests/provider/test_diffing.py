@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from ionos_postgres_pulumi.provider import diffing, spec
+from ionos_postgres_pulumi.provider import diffing
+from ionos_postgres_pulumi.provider.inputs import from_engine, normalize
 from tests.payloads import cluster_inputs, set_path
 
 SOURCE = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
@@ -15,7 +16,7 @@ SOURCE = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
 
 def outputs_for(inputs: dict[str, Any]) -> dict[str, Any]:
     """Outputs as the provider stores them: the inputs plus what the service adds."""
-    outs = spec.normalize(inputs)
+    outs = normalize(inputs)
     outs.update(dns_name="pg-x.postgresql.de-fra.ionos.com", state="AVAILABLE", status_message="", port=5432)
     outs["connection_uri"] = "postgresql://..."
     return outs
@@ -25,7 +26,7 @@ OLDS = outputs_for(cluster_inputs())
 
 
 def decide(news: dict[str, Any], olds: dict[str, Any] = OLDS) -> diffing.Decision:
-    return diffing.decide(olds, spec.normalize(news))
+    return diffing.decide(olds, normalize(news))
 
 
 def test_nothing_changed() -> None:
@@ -37,7 +38,7 @@ def test_nothing_changed() -> None:
 def test_engine_floats_and_equivalent_spellings_are_no_change() -> None:
     news = cluster_inputs(location="de-fra")
     news["instances"] = {k: float(v) for k, v in news["instances"].items()}
-    assert not diffing.decide(OLDS, spec.from_engine(spec.normalize(news))).changes
+    assert not diffing.decide(OLDS, from_engine(normalize(news))).changes
     assert not decide(cluster_inputs(description="Orders")).changes
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.provider.config import StackConfig
 from tests.payloads import PASSWORD, cluster_inputs
 from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
 
@@ -398,7 +399,8 @@ def test_the_pickled_provider_holds_no_secret_and_is_small(emu: RunningEmulator)
     for secret in (emu.token.encode(), PASSWORD.encode()):
         assert secret not in raw
     provider_object = pickle.loads(raw)
-    assert vars(provider_object) == {}
+    assert provider_object._config == StackConfig()  # the pickled form carries no configuration
+    assert b"StackConfig" not in raw
 
 
 def test_errors_name_the_cluster_and_never_leak_the_token(
@@ -538,3 +540,53 @@ def test_check_refuses_a_backup_that_does_not_exist(provider: ProviderProcess, e
     failures = dict(provider.check({}, cluster_inputs(name="clone", restore_from_backup=too_early)).failures)
     assert "outside the recovery window" in failures["restore_from_backup.recovery_target_datetime"]
     assert mutating(emu) == [("POST", "/clusters")]
+
+
+def test_an_in_place_restore_whose_answer_was_lost_is_not_sent_again_by_the_next_up(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    checked = provider.check(inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when}))
+    emu.admin.add_fault("lose_response", method="PUT", times=1)  # carried out, answer lost
+    with pytest.raises(ProviderCallError, match="may be running"):
+        provider.update(cluster_id, outs, checked.inputs)
+    restored = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    # The next `pulumi up`: the engine kept the old outputs, so it asks for the same restore again.
+    emu.admin.clear_requests()
+    again = provider.update(cluster_id, outs, checked.inputs)
+    assert mutating(emu) == []  # the cluster's mark says the restore happened: nothing is sent
+    assert again["restore_from_backup"] == {"recovery_target_datetime": when}
+    assert requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"] == restored  # once
+
+
+def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Two creates of one resource from two machines: no state can track the second cluster. A cluster of
+    the same name with another resource's mark is never touched."""
+    import requests
+
+    from tests.payloads import cluster_properties
+
+    def made_with(mark: str) -> str:
+        properties = cluster_properties(name="orders-db", description=f"Orders [managed by pulumi: {mark}]")
+        answer = requests.post(
+            f"{emu.url}/de-fra/clusters",
+            json={"properties": properties},
+            headers={"Authorization": f"Bearer {emu.token}"},
+            timeout=5,
+        )
+        assert answer.status_code == 201, answer.text
+        created: str = answer.json()["id"]
+        return created
+
+    ours = [made_with("shop/dev/db"), made_with("shop/dev/db")]
+    theirs = made_with("shop/prod/db")
+    emu.admin.clear_requests()
+    kept_id, _, _ = create(provider, __owner="shop/dev/db")
+    assert kept_id == ours[0]  # the older one, both being AVAILABLE
+    assert {c["id"] for c in clusters(emu)} == {ours[0], theirs}
+    assert ("DELETE", f"/clusters/{ours[1]}") in mutating(emu)
+    assert not [call for call in mutating(emu) if theirs in call[1]]

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from ionos_postgres_pulumi.provider import spec
+from ionos_postgres_pulumi.provider import marks, outputs, payloads, validation
 from ionos_postgres_pulumi.provider.api import models
+from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS, from_engine, normalize, parse_duration
 from tests.payloads import PASSWORD, REMOVE, cluster_inputs, set_path
 
 
 def failures(inputs: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, str]:
-    return {v.field: v.message() for v in spec.violations(spec.normalize(inputs), olds)}
+    return {v.field: v.message() for v in validation.violations(normalize(inputs), olds)}
 
 
 def test_valid_inputs_pass() -> None:
@@ -22,7 +23,7 @@ def test_valid_inputs_pass() -> None:
 
 def test_engine_floats_become_ints_and_defaults_are_set() -> None:
     raw = cluster_inputs(instances={"count": 1.0, "ram": 4.0, "cores": 2.0, "storage_size": 20.0})
-    inputs = spec.normalize(raw)
+    inputs = normalize(raw)
     assert inputs["instances"] == {"count": 1, "ram": 4, "cores": 2, "storage_size": 20}
     assert all(type(v) is int for v in inputs["instances"].values())
     assert inputs["replication_mode"] == "ASYNCHRONOUS"
@@ -31,8 +32,8 @@ def test_engine_floats_become_ints_and_defaults_are_set() -> None:
     assert inputs["metrics_enabled"] is False
     assert inputs["backup_retention_days"] == 7
     assert inputs["timeouts"] == {"create": "60m", "update": "60m", "delete": "60m"}
-    assert spec.normalize({**raw, "timeouts": {"create": "2h"}})["timeouts"]["create"] == "2h"
-    assert spec.from_engine({"port": 5432.0, "__provider": "x"}) == {"port": 5432}
+    assert normalize({**raw, "timeouts": {"create": "2h"}})["timeouts"]["create"] == "2h"
+    assert from_engine({"port": 5432.0, "__provider": "x"}) == {"port": 5432}
 
 
 # (input path, bad value, field expected in the failure)
@@ -108,7 +109,7 @@ def test_invalid_inputs_name_the_field_value_and_rule(path: str, value: Any, fie
 
 
 def test_downgrade_and_shrink_are_rejected_against_the_old_inputs() -> None:
-    olds = spec.normalize(cluster_inputs(version="16"))
+    olds = normalize(cluster_inputs(version="16"))
     found = failures(cluster_inputs(version="15"), olds)
     assert "older than the current version" in found["version"]
     found = failures(set_path(cluster_inputs(), "instances.storage_size", 10), olds)
@@ -117,7 +118,7 @@ def test_downgrade_and_shrink_are_rejected_against_the_old_inputs() -> None:
 
 
 def test_a_replacement_is_not_held_to_the_old_clusters_limits() -> None:
-    olds = spec.normalize(cluster_inputs(version="16"))
+    olds = normalize(cluster_inputs(version="16"))
     smaller_elsewhere = set_path(
         cluster_inputs(location="es/vit", version="15"), "instances.storage_size", 10
     )
@@ -125,18 +126,18 @@ def test_a_replacement_is_not_held_to_the_old_clusters_limits() -> None:
 
 
 def test_the_owner_mark() -> None:
-    assert spec.with_owner("Orders", "shop/dev/db") == "Orders [managed by pulumi: shop/dev/db]"
-    assert spec.with_owner("", "shop/dev/db") == "[managed by pulumi: shop/dev/db]"
-    assert spec.with_owner("Orders [managed by pulumi: old/x/y]", "shop/dev/db").count("managed by") == 1
-    assert spec.owner_of("Orders [managed by pulumi: shop/dev/db]") == "shop/dev/db"
-    assert spec.owner_of("Orders") is None
-    assert spec.without_owner("Orders [managed by pulumi: shop/dev/db]") == "Orders"
-    wire = spec.create_properties(spec.normalize(cluster_inputs(__owner="shop/dev/db"))).to_wire()
+    assert marks.with_marks("Orders", "shop/dev/db") == "Orders [managed by pulumi: shop/dev/db]"
+    assert marks.with_marks("", "shop/dev/db") == "[managed by pulumi: shop/dev/db]"
+    assert marks.with_marks("Orders [managed by pulumi: old/x/y]", "shop/dev/db").count("managed by") == 1
+    assert marks.owner_of("Orders [managed by pulumi: shop/dev/db]") == "shop/dev/db"
+    assert marks.owner_of("Orders") is None
+    assert marks.without_marks("Orders [managed by pulumi: shop/dev/db]") == "Orders"
+    wire = payloads.create_properties(normalize(cluster_inputs(__owner="shop/dev/db"))).to_wire()
     assert wire["description"] == "Orders [managed by pulumi: shop/dev/db]"
 
 
 def test_in_place_restore_is_fine_on_an_existing_cluster() -> None:
-    olds = spec.normalize(cluster_inputs())
+    olds = normalize(cluster_inputs())
     restore = {"recovery_target_datetime": "2026-01-01T00:00:00Z"}
     assert failures(cluster_inputs(restore_from_backup=restore), olds) == {}
 
@@ -150,18 +151,18 @@ def test_unknown_values_are_not_validated() -> None:
 
 
 def test_durations() -> None:
-    assert spec.parse_duration("60m") == 3600
-    assert spec.parse_duration("1h30m") == 5400
-    assert spec.parse_duration("90s") == 90
-    assert spec.parse_duration(120) == 120
+    assert parse_duration("60m") == 3600
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("90s") == 90
+    assert parse_duration(120) == 120
     for bad in ("", "0m", "soon", -5, True):
         with pytest.raises(ValueError, match="duration"):
-            spec.parse_duration(bad)
+            parse_duration(bad)
 
 
 def test_create_payload_uses_the_wire_names() -> None:
-    inputs = spec.normalize(cluster_inputs(connection_pooler="SESSION"))
-    wire = spec.create_properties(inputs).to_wire()
+    inputs = normalize(cluster_inputs(connection_pooler="SESSION"))
+    wire = payloads.create_properties(inputs).to_wire()
     assert wire["instances"] == {"count": 1, "ram": 4, "cores": 2, "storageSize": 20}
     assert wire["backup"] == {"location": "eu-central-3", "retentionDays": 7}
     assert wire["maintenanceWindow"] == {"time": "03:00:00", "dayOfTheWeek": "Sunday"}
@@ -175,7 +176,7 @@ def test_create_payload_uses_the_wire_names() -> None:
 
 def test_create_from_backup_payload() -> None:
     source = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
-    inputs = spec.normalize(
+    inputs = normalize(
         cluster_inputs(
             restore_from_backup={
                 "source_backup_id": source,
@@ -183,7 +184,7 @@ def test_create_from_backup_payload() -> None:
             }
         )
     )
-    wire = spec.create_properties(inputs).to_wire()
+    wire = payloads.create_properties(inputs).to_wire()
     assert wire["restoreFromBackup"] == {
         "sourceBackupId": source,
         "recoveryTargetDatetime": "2026-07-01T09:00:00Z",
@@ -191,12 +192,12 @@ def test_create_from_backup_payload() -> None:
 
 
 def test_ensure_payload_is_the_whole_cluster_with_credentials() -> None:
-    inputs = spec.normalize(cluster_inputs(description=""))
-    wire = spec.ensure_properties(inputs).to_wire()
+    inputs = normalize(cluster_inputs(description=""))
+    wire = payloads.ensure_properties(inputs).to_wire()
     assert wire["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
     assert "description" not in wire
     assert set(wire) >= {"name", "version", "instances", "connection", "maintenanceWindow", "backup"}
-    restored = spec.ensure_properties(inputs, restore_to="2026-07-01T09:00:00+02:00").to_wire()
+    restored = payloads.ensure_properties(inputs, restore_to="2026-07-01T09:00:00+02:00").to_wire()
     assert restored["restoreFromBackup"] == {"recoveryTargetDatetime": "2026-07-01T07:00:00Z"}
 
 
@@ -228,8 +229,8 @@ def _cluster(**metadata: Any) -> models.ClusterRead:
 
 
 def test_outputs_carry_what_only_the_inputs_know() -> None:
-    inputs = spec.normalize(cluster_inputs())
-    outs = spec.outputs(_cluster(), inputs)
+    inputs = normalize(cluster_inputs())
+    outs = outputs.outputs(_cluster(), inputs)
     assert outs["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
     assert outs["location"] == "de/fra"
     assert outs["instances"]["storage_size"] == 20
@@ -242,12 +243,12 @@ def test_outputs_carry_what_only_the_inputs_know() -> None:
         == "postgresql://orders:P%40ssw0rd123@pg-abc.postgresql.de-fra.ionos.com:5432/orders"
     )
     assert "futureField" not in outs
-    assert set(spec.inputs_from_outputs(outs)) <= spec.KNOWN_INPUTS
-    failed = spec.outputs(_cluster(state="FAILED", statusMessage="disk"), inputs)
+    assert set(outputs.inputs_from_outputs(outs)) <= KNOWN_INPUTS
+    failed = outputs.outputs(_cluster(state="FAILED", statusMessage="disk"), inputs)
     assert (failed["state"], failed["status_message"]) == ("FAILED", "disk")
 
 
 def test_connection_uri_escapes_every_part() -> None:
-    uri = spec.connection_uri("u@x", "p/a:ss@?#", "h.example", "d b")
+    uri = outputs.connection_uri("u@x", "p/a:ss@?#", "h.example", "d b")
     assert uri == "postgresql://u%40x:p%2Fa%3Ass%40%3F%23@h.example:5432/d%20b"
-    assert spec.connection_uri(None, "p", "h", "d") == ""
+    assert outputs.connection_uri(None, "p", "h", "d") == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ionos_postgres_pulumi.provider import timings
-from ionos_postgres_pulumi.provider.waiting import PollSchedule, WaitTimeout, wait_for
+from ionos_postgres_pulumi.provider.polling import PollSchedule, WaitTimeout, wait_for
 
 
 class FakeClock:

@@ -1,0 +1,254 @@
+"""Creating a cluster, and never a second one: find the cluster an earlier attempt made before a POST,
+and after a POST whose answer was lost.
+
+Every create looks for a cluster of the exact name carrying this resource's mark (see `marks`) first: a
+retried or killed create continues that cluster instead of making another. A cluster of the same name
+without the mark is somebody else's and is never taken over.
+
+A POST whose outcome is unknown is never followed by a second one until the first is settled: without an
+answer, the service may still be carrying it out, so the create looks for the cluster until a POST it
+received would have become visible (twice the read timeout, and a little), and a note in the `journal`
+makes a fresh provider process on this machine (`pulumi up` killed and run again) wait just as long. If
+two clusters with this resource's mark and name exist all the same (a rerun from another machine), the
+create keeps one and deletes the others: no state tracks them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import deleting, journal, payloads, updating, waiting
+from .api import ApiError, PostgresClient
+from .api.models import ClusterRead
+from .errors import ProviderError, failed
+from .inputs import OWNER_KEY, timeout_seconds
+from .marks import made_by, owner_of
+from .progress import duration, report
+from .waiting import Transition
+
+# After an answer that is an error (the service is done with the request): a short look, for visibility.
+LOOK_AFTER_AN_ERROR = 3.5
+# Without an answer, what the POST makes may show until this many read timeouts after it, and a margin.
+SETTLE_READ_TIMEOUTS, SETTLE_MARGIN = 2, 5.0
+STATE_RANK = {"AVAILABLE": 0, "UPDATING": 1, "PROVISIONING": 2}
+
+
+@dataclass(frozen=True)
+class Found:
+    """The cluster to wait for, and when this call's POST made it (None: an earlier attempt did)."""
+
+    cluster: ClusterRead
+    posted_at: float | None = None
+
+
+def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
+    adopt = inputs.get("adopt_existing_id")
+    if adopt:
+        return _adopt(client, adopt, inputs)
+    found = _find_or_create(client, inputs)
+    cluster = waiting.until_available(
+        client,
+        found.cluster,
+        timeout_seconds(inputs, "create"),
+        Transition.CREATE,
+        started=found.posted_at,
+        on_failed=lambda current: _discard_failed(client, current, inputs),
+    )
+    if found.posted_at is None:
+        # Made by an earlier attempt, perhaps with other inputs (a password cannot be read back to
+        # compare): bring it to the desired state. The PUT is safe to repeat.
+        cluster = updating.apply(client, cluster, inputs, restore_to=None)
+    _remove_duplicates(client, inputs, keep=cluster.id)  # one that showed up meanwhile
+    return cluster
+
+
+def _adopt(client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any]) -> ClusterRead:
+    """An adopted cluster is never deleted here, even FAILED: the desired state is applied to it."""
+    try:
+        cluster = client.get_cluster(cluster_id)
+    except ApiError as exc:
+        if exc.is_not_found:
+            raise ProviderError(
+                f"adopt_existing_id: there is no cluster {cluster_id} in {client.region}; check the id "
+                "and the location"
+            ) from None
+        raise ProviderError(f"cannot read cluster {cluster_id} to adopt it: {exc}") from None
+    report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
+    cluster = waiting.until_settled(client, cluster.id, timeout_seconds(inputs, "create"))
+    return updating.apply(client, cluster, inputs, restore_to=None)
+
+
+def _find_or_create(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
+    existing = find_own(client, inputs) or _await_an_unsettled_post(client, inputs)
+    if existing is not None and existing.state == "FAILED":
+        report(f"cluster {existing.name!r} ({existing.id}) from an earlier attempt is FAILED; deleting it")
+        deleting.delete_and_wait(client, existing.id, timeout_seconds(inputs, "delete"))
+        existing = None
+    if existing is not None:
+        report(
+            f"found cluster {existing.name!r} ({existing.id}, {existing.state}) from an earlier attempt; "
+            "continuing with it instead of creating another"
+        )
+        return Found(existing)
+    return _post(client, inputs)
+
+
+def _journal_key(client: PostgresClient, inputs: Mapping[str, Any]) -> str:
+    return journal.key_of(client.base_url, client.region, str(inputs.get(OWNER_KEY) or ""), inputs["name"])
+
+
+def _await_an_unsettled_post(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
+    """A POST of an earlier provider process on this machine got no answer: wait for what it may make."""
+    noted = journal.unsettled(_journal_key(client, inputs))
+    if noted is None:
+        return None
+    posted_at, settle_until = noted
+    report(
+        f"an earlier create of cluster {inputs['name']!r} ({_ago(posted_at)}) got no answer and may still be "
+        f"carried out; looking for it for up to {duration(settle_until - time.time())} before creating one"
+    )
+    found = _look_until(client, inputs, settle_until)
+    journal.forget(_journal_key(client, inputs))
+    return found
+
+
+def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
+    key, posted_at = _journal_key(client, inputs), time.monotonic()
+    settle = SETTLE_READ_TIMEOUTS * client.timeouts.read + SETTLE_MARGIN
+    journal.note(key, settle)
+    try:
+        created = client.create_cluster(payloads.create_properties(inputs))
+    except ApiError as exc:
+        if not exc.outcome_unknown:
+            journal.forget(key)
+            raise ProviderError(f"cluster {inputs['name']!r} was not created: {exc}") from None
+        until = time.time() + (
+            LOOK_AFTER_AN_ERROR if exc.answered else settle - (time.monotonic() - posted_at)
+        )
+        found = _look_until(client, inputs, until)
+        if found is None and not exc.answered:
+            raise _unsettled(inputs, client, exc, settle) from None  # the note stays for the next run
+        journal.forget(key)
+        if found is None:
+            raise ProviderError(
+                f"cluster {inputs['name']!r} was not created: {exc}; the service answered and no cluster of "
+                "that name appeared, so running `pulumi up` again is safe"
+            ) from None
+        report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
+        return Found(found, posted_at)  # made by this very request, with these inputs
+    journal.forget(key)
+    report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
+    return Found(created, time.monotonic())
+
+
+def _look_until(client: PostgresClient, inputs: Mapping[str, Any], until: float) -> ClusterRead | None:
+    """This resource's cluster, looked for until the wall-clock time `until` (once at least)."""
+    pause = 0.5
+    while (found := find_own(client, inputs)) is None and time.time() < until:
+        time.sleep(max(0.05, min(pause, until - time.time())))
+        pause = min(5.0, pause * 2)
+    return found
+
+
+def _unsettled(
+    inputs: Mapping[str, Any], client: PostgresClient, error: ApiError, settle: float
+) -> ProviderError:
+    return ProviderError(
+        f"the request to create cluster {inputs['name']!r} got no answer ({error}). For {duration(settle)} "
+        f"no cluster of that name with this resource's mark appeared in {client.region}, so the service most "
+        "likely did not carry it out, but that cannot be ruled out: it may still appear. Running `pulumi up` "
+        "again looks for it first (here, it waits for it a while) and removes a second one if both appear"
+    )
+
+
+def _ago(wall_time: float) -> str:
+    return f"{duration(max(0.0, time.time() - wall_time))} ago"
+
+
+def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
+    """The cluster an earlier attempt of this create made: same name and owner mark (or, for clusters
+    made without one, the same network and backup location). Anything else is somebody else's."""
+    name = inputs["name"]
+    same_name = _same_name(client, name)
+    owner = inputs.get(OWNER_KEY)
+    if owner:
+        mine = [c for c in same_name if owner_of(c.properties.description) == owner]
+    else:
+        mine = [c for c in same_name if not owner_of(c.properties.description) and _same_identity(c, inputs)]
+    if len(mine) > 1 and not owner:
+        ids = ", ".join(c.id for c in mine)
+        raise ProviderError(
+            f"several clusters named {name!r} in {client.region} match this resource ({ids}); "
+            "choose one with adopt_existing_id"
+        )
+    if mine:
+        return _keep_one(client, mine, keep=None)
+    if same_name:
+        others = ", ".join(f"{c.id} ({made_by(owner_of(c.properties.description))})" for c in same_name)
+        raise ProviderError(
+            f"a cluster named {name!r} already exists in {client.region}: {others}. This resource does "
+            "not take it over: give it another name, or adopt that cluster with adopt_existing_id"
+        )
+    return None
+
+
+def _same_name(client: PostgresClient, name: str) -> list[ClusterRead]:
+    # The service's name filter matches a part of the name, whatever its case: compare here.
+    return [c for c in client.list_clusters(name=name) if c.name == name and c.state != "DESTROYING"]
+
+
+def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: str) -> None:
+    owner = inputs.get(OWNER_KEY)
+    if owner:
+        mine = [c for c in _same_name(client, inputs["name"]) if owner_of(c.properties.description) == owner]
+        _keep_one(client, mine, keep)
+
+
+def _keep_one(client: PostgresClient, mine: list[ClusterRead], keep: str | None) -> ClusterRead:
+    ranked = sorted(
+        mine, key=lambda c: (c.id != keep, STATE_RANK.get(c.state or "", 3), str(c.metadata.created_date))
+    )
+    kept, *duplicates = ranked
+    for duplicate in duplicates:
+        report(
+            f"cluster {duplicate.id} ({duplicate.state}) carries this resource's mark and name beside "
+            f"{kept.id}: a second create that no state tracks; deleting it, keeping {kept.id}"
+        )
+        try:
+            client.delete_cluster(duplicate.id)
+        except ApiError as exc:
+            if not exc.is_not_found:
+                report(f"could not delete cluster {duplicate.id}: {exc}; delete it yourself")
+    return kept
+
+
+def _same_identity(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:
+    connection, backup = cluster.properties.connection, cluster.properties.backup
+    wanted = inputs.get("connection") or {}
+    return (
+        connection is not None
+        and backup is not None
+        and connection.datacenter_id == wanted.get("datacenter_id")
+        and str(connection.lan_id) == str(wanted.get("lan_id"))
+        and connection.primary_instance_address == wanted.get("primary_instance_address")
+        and backup.location == inputs.get("backup_location")
+    )
+
+
+def _discard_failed(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]) -> ProviderError:
+    """A create that ends FAILED leaves nothing behind outside the stack's state."""
+    try:
+        deleting.delete_and_wait(client, cluster.id, timeout_seconds(inputs, "delete"))
+    except ProviderError as exc:
+        return ProviderError(
+            f"cluster {cluster.name!r} ({cluster.id}) failed while provisioning: "
+            f"{cluster.metadata.status_message or 'no reason given'}; deleting it failed too ({exc}). "
+            "Delete it yourself before the next `pulumi up`."
+        )
+    return ProviderError(
+        f"{failed(cluster, 'while provisioning')}. It was deleted, so nothing is left outside the "
+        "stack's state; fix the cause and run `pulumi up` again"
+    )

@@ -1,0 +1,156 @@
+"""The resource's inputs as the provider receives and keeps them (no network, no engine).
+
+Inputs use the resource's Python names (`instances.storage_size`, `backup_location`); the field rules of
+`provider.api.rules` map each API field to its wire name. The engine sends every number as a float and,
+during a preview, values not known yet as `pulumi.output.Unknown`; `from_engine` and `normalize` turn what
+arrives into the inputs the other modules read.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.output import Unknown
+
+from .. import limits
+from .api import rules
+
+# Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
+PROVIDER_ONLY = ("timeouts", "adopt_existing_id")
+# Inputs beside the API's fields: the region, and the restore that makes a cluster (or rewinds one).
+NOT_API_FIELDS = ("location", "restore_from_backup", *PROVIDER_ONLY)
+# What the provider fills in when the program leaves it out.
+DEFAULTS: Mapping[str, Any] = {
+    "replication_mode": "ASYNCHRONOUS",
+    "connection_pooler": limits.DEFAULT_CONNECTION_POOLER,
+    "logs_enabled": False,
+    "metrics_enabled": False,
+    "backup_retention_days": rules.DEFAULT_BACKUP_RETENTION_DAYS,
+}
+KNOWN_INPUTS = frozenset(
+    {r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES} | set(NOT_API_FIELDS)
+)
+REQUIRED_TOP_LEVEL = (
+    "location",
+    *dict.fromkeys(
+        r.input_path.split(".")[0]
+        for r in rules.CLUSTER_FIELD_RULES
+        if r.required and r.input_path not in DEFAULTS
+    ),
+)
+OBJECT_INPUTS = (
+    *dict.fromkeys(r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if "." in r.input_path),
+    "restore_from_backup",
+    "timeouts",
+)
+# Inputs whose change needs a new cluster.
+REPLACE_ON_CHANGE = ("location", "backup_location", "restore_from_backup")
+COMPUTED_OUTPUTS = ("dns_name", "state", "status_message", "port", "connection_uri")
+DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m"}
+INT_INPUTS = tuple(r.input_path for r in rules.CLUSTER_FIELD_RULES if r.json_type is int)
+
+# Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
+# (a leading "__"); see `marks`.
+OWNER_KEY = "__owner"
+
+_DURATION = re.compile(r"\s*(?:([0-9]+)h)?\s*(?:([0-9]+)m)?\s*(?:([0-9]+)s)?\s*")
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path; None when absent; an Unknown when any step is unknown."""
+    value: Any = data
+    for part in path.split("."):
+        if is_unknown(value):
+            return value
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    target = data
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[last] = value
+
+
+def parse_duration(text: Any) -> int:
+    """'60m', '1h30m', '90s' or a number of seconds -> seconds."""
+    if isinstance(text, int | float) and not isinstance(text, bool) and math.isfinite(text) and text > 0:
+        return int(text)
+    if isinstance(text, str):
+        match = _DURATION.fullmatch(text)
+        if match and any(match.groups()):
+            hours, minutes, seconds = (int(g or 0) for g in match.groups())
+            total = hours * 3600 + minutes * 60 + seconds
+            if total > 0:
+                return total
+    raise ValueError(f"{text!r} is not a duration; write it like '60m', '1h30m' or '90s'")
+
+
+def timeout_seconds(inputs: Mapping[str, Any], operation: str) -> int:
+    timeouts = inputs.get("timeouts") or {}
+    return parse_duration(timeouts.get(operation) or DEFAULT_TIMEOUTS[operation])
+
+
+def from_engine(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties as the engine sent them, without `__provider` and with whole numbers as ints again.
+
+    The engine's wire format has only floating-point numbers, so `count: 2` arrives as `2.0`.
+    """
+    values = {k: copy.deepcopy(v) for k, v in props.items() if k != "__provider"}
+    for path in (*INT_INPUTS, "port"):
+        value = get_path(values, path)
+        if isinstance(value, float) and value.is_integer():
+            set_path(values, path, int(value))
+    timeouts = values.get("timeouts")
+    if isinstance(timeouts, dict):
+        for key, value in timeouts.items():
+            if isinstance(value, float) and value.is_integer():
+                timeouts[key] = int(value)
+    return values
+
+
+def normalize(news: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the provider keeps them: ints where the API wants ints, defaults filled in."""
+    inputs = from_engine(news)
+    for key, default in DEFAULTS.items():
+        if inputs.get(key) is None:
+            inputs[key] = default
+    timeouts = inputs.get("timeouts")
+    if timeouts is None:
+        inputs["timeouts"] = dict(DEFAULT_TIMEOUTS)
+    elif isinstance(timeouts, dict):
+        for key, default in DEFAULT_TIMEOUTS.items():
+            if timeouts.get(key) is None:
+                timeouts[key] = default
+    return inputs
+
+
+def in_place_restore_target(inputs: Mapping[str, Any]) -> str | None:
+    """The time an in-place restore goes back to: `recovery_target_datetime` without a source backup."""
+    restore = inputs.get("restore_from_backup")
+    if not isinstance(restore, Mapping) or restore.get("source_backup_id"):
+        return None
+    when = restore.get("recovery_target_datetime")
+    return when if isinstance(when, str) else None

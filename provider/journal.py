@@ -1,0 +1,74 @@
+"""Creates whose outcome is not known yet, remembered on this machine across provider processes.
+
+A POST is noted here before it is sent and forgotten once its answer says what happened. When the answer
+is lost (a read timeout; `pulumi up` killed while the service was still working on it), the note stays:
+the next create of the same cluster, in a fresh provider process, first waits for the cluster that POST
+may still make, until the note's settle time, instead of sending a second POST at once.
+
+Kept in `$IONOS_PG_JOURNAL` (a folder; `off` keeps nothing), by default
+`~/.cache/ionos-postgres-pulumi/creates`. A note holds two times and a name made by hashing the endpoint,
+the region, the resource's owner mark and the cluster's name: nothing to read back, no credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+OFF = {"off", "0", "false", "no"}
+
+
+def _folder() -> Path | None:
+    configured = os.environ.get("IONOS_PG_JOURNAL", "")
+    if configured.lower() in OFF:
+        return None
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "ionos-postgres-pulumi" / "creates"
+
+
+def key_of(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def note(key: str, settle_seconds: float) -> None:
+    """A POST is about to be sent; what it may make could show up until `settle_seconds` from now."""
+    folder = _folder()
+    if folder is None:
+        return
+    now = time.time()
+    with contextlib.suppress(OSError):  # a read-only home directory costs this safeguard, nothing else
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=".note-")
+        with os.fdopen(handle, "w") as out:
+            json.dump({"posted_at": now, "settle_until": now + settle_seconds}, out)
+        os.replace(partial, folder / f"{key}.json")
+
+
+def forget(key: str) -> None:
+    folder = _folder()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            (folder / f"{key}.json").unlink()
+
+
+def unsettled(key: str) -> tuple[float, float] | None:
+    """(posted at, settle until) of a POST whose outcome is unknown and may still show; wall-clock times."""
+    folder = _folder()
+    if folder is None:
+        return None
+    try:
+        noted = json.loads((folder / f"{key}.json").read_text())
+        posted_at, settle_until = float(noted["posted_at"]), float(noted["settle_until"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if settle_until <= time.time():
+        forget(key)  # long settled: whatever it made is visible now
+        return None
+    return posted_at, settle_until

@@ -1,0 +1,69 @@
+"""The resource's outputs: the cluster as the service reports it, plus what only the inputs know."""
+
+from __future__ import annotations
+
+import copy
+import urllib.parse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..limits import POSTGRES_PORT
+from .api import rules
+from .inputs import KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
+from .marks import without_marks
+
+if TYPE_CHECKING:
+    from .api import models
+
+
+def described(cluster: models.ClusterRead) -> dict[str, Any]:
+    """The cluster as the service reports it, under the resource's input names (no password: the API
+    never returns it), with its state and host name."""
+    wire = cluster.properties.to_wire()
+    outs: dict[str, Any] = {}
+    for rule in rules.CLUSTER_FIELD_RULES:
+        if rule.secret:
+            continue
+        value = get_path(wire, rule.api_path)
+        if value is not None:
+            set_path(outs, rule.input_path, value)
+    outs["description"] = without_marks(outs.get("description"))
+    outs.update(
+        dns_name=cluster.metadata.dns_name or "",
+        state=cluster.metadata.state or "UNKNOWN",
+        status_message=cluster.metadata.status_message or "",
+        port=POSTGRES_PORT,
+    )
+    return outs
+
+
+def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    outs = described(cluster)
+    # The API never returns the password, and location, restore and provider settings are ours alone.
+    credentials = outs.setdefault("credentials", {})
+    for key in ("username", "database"):
+        credentials.setdefault(key, get_path(inputs, f"credentials.{key}"))
+    credentials["password"] = get_path(inputs, "credentials.password")
+    for key in NOT_API_FIELDS:
+        if inputs.get(key) is not None:
+            outs[key] = copy.deepcopy(inputs[key])
+    username, password, database = (credentials.get(key) for key in ("username", "password", "database"))
+    outs["connection_uri"] = connection_uri(username, password, outs["dns_name"], database)
+    return outs
+
+
+def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
+    """What the inputs would be to describe the cluster as it is (for refresh)."""
+    return {k: copy.deepcopy(v) for k, v in outs.items() if k in KNOWN_INPUTS}
+
+
+def connection_uri(username: Any, password: Any, host: str, database: Any) -> str:
+    if not (username and host):
+        return ""
+
+    def quote(part: Any) -> str:
+        return urllib.parse.quote(str(part), safe="")
+
+    secret = f":{quote(password)}" if password else ""
+    path = f"/{quote(database)}" if database else ""
+    return f"postgresql://{quote(username)}{secret}@{host}:{POSTGRES_PORT}{path}"

@@ -1,0 +1,53 @@
+"""Request bodies from the resource's inputs: the cluster to create (POST) or the whole desired cluster (PUT).
+
+Built through the API's strict request models, so nothing leaves that breaks the published limits. The
+owner's mark rides in the description (see `marks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .api import models, rules
+from .inputs import OWNER_KEY, get_path, in_place_restore_target, set_path
+from .marks import with_marks
+
+
+def restore_moment(text: str) -> str:
+    """A moment as the restore mark writes it: UTC, ending in Z."""
+    return rules.parse_timestamp(text).isoformat().replace("+00:00", "Z")
+
+
+def _wire_properties(inputs: Mapping[str, Any], restored: str | None) -> dict[str, Any]:
+    wire: dict[str, Any] = {}
+    for rule in rules.CLUSTER_FIELD_RULES:
+        value = get_path(inputs, rule.input_path)
+        if value is not None:
+            set_path(wire, rule.api_path, value)
+    wire["description"] = with_marks(wire.get("description"), inputs.get(OWNER_KEY), restored)
+    if not wire["description"]:
+        del wire["description"]
+    return wire
+
+
+def create_properties(inputs: Mapping[str, Any]) -> models.ClusterCreateProperties:
+    wire = _wire_properties(inputs, restored=None)
+    restore = inputs.get("restore_from_backup") or {}
+    if restore.get("source_backup_id"):
+        wire["restoreFromBackup"] = {"sourceBackupId": restore["source_backup_id"]}
+        if restore.get("recovery_target_datetime"):
+            wire["restoreFromBackup"]["recoveryTargetDatetime"] = rules.parse_timestamp(
+                restore["recovery_target_datetime"]
+            )
+    return models.ClusterCreateProperties.model_validate(wire)
+
+
+def ensure_properties(inputs: Mapping[str, Any], restore_to: str | None = None) -> models.ClusterProperties:
+    """The full desired cluster for a PUT, credentials included; an in-place restore when asked. The mark
+    of the inputs' in-place restore goes with every PUT, so that a later PUT keeps it."""
+    target = in_place_restore_target(inputs)
+    wire = _wire_properties(inputs, restore_moment(target) if target else None)
+    if restore_to:
+        wire["restoreFromBackup"] = {"recoveryTargetDatetime": rules.parse_timestamp(restore_to)}
+    return models.ClusterProperties.model_validate(wire)

@@ -1,0 +1,126 @@
+"""Adjustments to the Pulumi SDK's dynamic-provider server (`python -m pulumi.dynamic`), made from inside
+it when the provider module is first imported there (while the server unpickles the provider for its
+first call).
+
+As many calls at once as the engine sends: the server runs its calls on a thread pool of 4
+(`futures.ThreadPoolExecutor(max_workers=4)`, no setting to change it), and each create holds a thread for
+the whole provisioning, so a stack of 12 clusters would take 3 provisioning times however high the engine's
+`--parallel`. The pool that runs this very call is widened to `IONOS_PG_MAX_CONCURRENCY` (default 64)
+threads, made as calls arrive; calls already queued get a thread at once.
+
+Our errors without tracebacks: the server (pulumi 3.272's `pulumi/dynamic/__main__.py`) sends
+`traceback.format_exc()` as the error of any failed call, so a cluster that went FAILED would reach the
+user as a Python traceback. Our own errors are written for the user; for those the server's `traceback`
+is swapped for one that returns the message. Any other exception (a bug) keeps its traceback.
+
+Both rely on names private to the SDK and to `concurrent.futures`, so they check for each first and leave
+the server as it is when one is missing (saying so once, for the pool); tests/provider/test_sdk_server.py
+fails when an upgrade takes them away.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+import weakref
+from concurrent import futures
+from concurrent.futures import thread as futures_thread
+from types import ModuleType
+from typing import Any
+
+from .errors import ProviderError
+from .progress import report
+
+CONCURRENCY_VARIABLE = "IONOS_PG_MAX_CONCURRENCY"
+MOST_CALLS_AT_ONCE = 64  # threads are made only as calls arrive; this bounds a runaway engine
+
+
+def running_server() -> ModuleType | None:
+    """The SDK's provider server module, when this process is one."""
+    server = sys.modules.get("__main__")
+    if server is not None and hasattr(server, "DynamicResourceProviderServicer"):
+        return server
+    return None
+
+
+class CleanTracebacks:
+    """Stands in for the `traceback` module inside the server."""
+
+    def __init__(self, real: ModuleType) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        error = sys.exc_info()[1]
+        if isinstance(error, ProviderError):
+            return str(error)
+        text: str = self._real.format_exc(*args, **kwargs)
+        return text
+
+
+def report_errors_without_tracebacks(server: ModuleType) -> bool:
+    """True when the server sends our errors as their message alone from now on."""
+    if getattr(server, "traceback", None) is traceback and hasattr(server, "_abort_with_traceback"):
+        server.traceback = CleanTracebacks(traceback)  # type: ignore[attr-defined]
+    return isinstance(getattr(server, "traceback", None), CleanTracebacks)
+
+
+def concurrency() -> int:
+    """How many calls may run at once: IONOS_PG_MAX_CONCURRENCY (to protect an API quota), at most 64."""
+    configured = os.environ.get(CONCURRENCY_VARIABLE, "")
+    if not configured:
+        return MOST_CALLS_AT_ONCE
+    if configured.isascii() and configured.isdigit() and int(configured) >= 1:
+        return min(MOST_CALLS_AT_ONCE, int(configured))
+    report(
+        f"{CONCURRENCY_VARIABLE}={configured!r} is not a whole number from 1 up; using {MOST_CALLS_AT_ONCE}"
+    )
+    return MOST_CALLS_AT_ONCE
+
+
+def pool_of_this_call() -> futures.ThreadPoolExecutor | None:
+    """The thread pool whose worker runs the current call, when the current thread is one's worker."""
+    current = threading.current_thread()
+    target, args = getattr(current, "_target", None), getattr(current, "_args", ())
+    if (
+        target is not getattr(futures_thread, "_worker", None)
+        or not args
+        or not isinstance(args[0], weakref.ref)
+    ):
+        return None
+    pool = args[0]()
+    return pool if isinstance(pool, futures.ThreadPoolExecutor) else None
+
+
+def widen(pool: futures.ThreadPoolExecutor, width: int) -> bool:
+    """Let `pool` run `width` calls at once, and give calls that wait in its queue a thread now."""
+    if not all(
+        hasattr(pool, name) for name in ("_max_workers", "_threads", "_work_queue", "_adjust_thread_count")
+    ):
+        return False
+    pool._max_workers = max(pool._max_workers, width)
+    for _ in range(min(pool._work_queue.qsize(), width - len(pool._threads))):
+        pool._adjust_thread_count()
+    return pool._max_workers >= width
+
+
+def serve_calls_side_by_side(width: int) -> bool:
+    pool = pool_of_this_call()
+    if pool is not None and widen(pool, width):
+        return True
+    report(
+        "the Pulumi SDK's provider server is not built as this provider expects, so it keeps running at most "
+        "4 calls at once: clusters beyond 4 are created one group of 4 after another"
+    )
+    return False
+
+
+def adjust() -> None:
+    server = running_server()
+    if server is not None:
+        report_errors_without_tracebacks(server)
+        serve_calls_side_by_side(concurrency())
