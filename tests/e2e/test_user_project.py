@@ -11,6 +11,7 @@ import ast
 import base64
 import json
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,6 +22,7 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import REPO, Engine, write_project
+from tests.e2e.test_examples import NO_HOST
 from tests.engine import PASSWORD, configure
 
 pytestmark = pytest.mark.e2e
@@ -64,9 +66,16 @@ pulumi.export("dnsName", db.dns_name)
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built from a copy of the sources: setuptools' build/ folder in a checkout can hold stale modules.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    for folder in (ROOT, "provider", "components", "emulator"):
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / folder, source / folder, symlinks=True, ignore=ignore)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
         check=True,
     )
     (built,) = out.glob("*.whl")
@@ -182,3 +191,53 @@ def test_a_user_project_with_folders_named_like_ours(
     assert {line.split()[0] for line in imports} == {"components", "provider", "emulator"}
     assert not [line for line in imports if "pulumi/dynamic" in line]
     assert PASSWORD not in json.dumps(exported)
+
+
+USERS_TEST = """
+from pathlib import Path
+
+from pulumi import automation as auto
+
+PROJECT = Path(__file__).parent / "project"
+
+
+def test_my_stack_exports_the_dns_name(ionos_emulator):
+    stack = auto.create_or_select_stack("plugin", work_dir=str(PROJECT))
+    stack.set_config("password", auto.ConfigValue("Us3r-Passw0rd!", secret=True))
+    try:
+        outputs = stack.up().outputs
+        (cluster,) = ionos_emulator.admin.clusters()
+        assert outputs["dnsName"].value == cluster["dnsName"]
+    finally:
+        stack.destroy()
+    assert ionos_emulator.admin.clusters() == []
+"""
+
+
+def test_a_users_own_test_suite_gets_the_emulator_from_the_installed_plugin(
+    engine: Engine, fresh_venv: Path, tmp_path: Path
+) -> None:
+    """docs/testing.md's example, as a user runs it: pytest in the project's virtualenv, which has only the
+    wheel (and pytest), the Automation API running `pulumi up` of the project through the engine."""
+    if not engine.has_language_host:
+        pytest.skip("the example runs its project with the Python language host; " + NO_HOST)
+    python = str(fresh_venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest"], check=True
+    )
+    suite = tmp_path / "suite"
+    write_project(suite / "project", "users", PROGRAM, virtualenv=fresh_venv)
+    for folder in ("components", "provider", "emulator"):
+        (suite / "project" / folder).mkdir()
+        (suite / "project" / folder / "__init__.py").write_text(OWN_PACKAGE)
+    (suite / "test_infra.py").write_text(USERS_TEST)
+    ran = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
+        env={**engine.env(), "PULUMI_PYTHON_CMD": python},
+        capture_output=True,
+        text=True,
+        cwd=suite,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "1 passed" in ran.stdout

@@ -132,7 +132,8 @@ def test_twenty_clusters_up_and_down_while_rate_limited(
         "password = pulumi.Config().require_secret('password')\n"
         "for i in range(20):\n"
         "    PostgresCluster(f'db-{i:02d}', PostgresClusterArgs(location='de/fra',\n"
-        "        connection=ConnectionArgs(datacenter_id='dc-1', lan_id='1',\n"
+        "        connection=ConnectionArgs(\n"
+        "            datacenter_id='5a029f4a-72e5-11ec-90d6-0242ac120003', lan_id='1',\n"
         "                                  primary_instance_address=f'192.168.1.{10 + i}/24'),\n"
         "        credentials=CredentialsArgs(username='app', password=password, database='app')))\n"
     )

@@ -190,3 +190,113 @@ def test_the_emulator_restarted_mid_provisioning(tmp_path: Path, figures: Scenar
     finally:
         session.finish(figures)
         kill_process(emulator)
+
+
+OWNER = "shop/dev/orders"  # as PostgresV2Cluster marks its clusters: the resource's project/stack/name
+
+
+def posted(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    return [r for r in emulator.admin.requests() if r["method"] == "POST"]
+
+
+def create_killed_during_a_slow_post(emulator: RunningEmulator, env: dict[str, str]) -> None:
+    """`pulumi up` (its provider process) killed with SIGKILL while the service is still on its POST."""
+    first = ProviderProcess(env=env)
+    first.configure({"ionos:token": emulator.token, "ionos:endpoint": emulator.api_url})
+    checked = first.check({}, cluster_inputs(__owner=OWNER))
+
+    def create() -> None:
+        with pytest.raises(ProviderCallError):  # the engine never hears back
+            first.create(checked.inputs)
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not posted(emulator):
+        assert time.monotonic() < deadline, "the POST never arrived"
+        time.sleep(0.05)
+    first.process.kill()
+    worker.join(timeout=30)
+    first.close()
+
+
+def test_a_post_slower_than_the_read_timeout(emu: RunningEmulator, figures: Scenario) -> None:
+    """The answer is lost while the service still works on the POST: wait for it, never POST again."""
+    session = Session(emu, env={"IONOS_API_TIMEOUT": "1", "IONOS_PG_JOURNAL": "off"})
+    try:
+        emu.admin.add_fault("delay", seconds=4.0, times=1, method="POST")  # carried out after 4 s
+        cluster_id, outs, _ = session.create(__owner=OWNER)
+        assert outs["state"] == "AVAILABLE"
+        assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
+        assert len(posted(emu)) == 1
+    finally:
+        session.finish(figures)
+
+
+def test_kill_9_during_a_slow_post_then_an_immediate_rerun(
+    emu: RunningEmulator, tmp_path: Path, figures: Scenario
+) -> None:
+    """The rerun's provider process is new, but this machine noted the POST: it waits for its cluster."""
+    env = {"IONOS_API_TIMEOUT": "2", "IONOS_PG_JOURNAL": str(tmp_path / "journal")}
+    emu.admin.add_fault("delay", seconds=3.0, times=1, method="POST")
+    create_killed_during_a_slow_post(emu, env)
+    assert emu.admin.clusters() == []  # the service has not carried the POST out yet
+    rerun = Session(emu, env=env)
+    try:
+        cluster_id, outs, _ = rerun.create(__owner=OWNER)
+        assert outs["state"] == "AVAILABLE"
+        assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
+        assert len(posted(emu)) == 1  # the rerun never sent a second POST
+    finally:
+        rerun.finish(figures)
+
+
+def test_a_rerun_from_another_machine_deletes_the_second_cluster(
+    emu: RunningEmulator, tmp_path: Path, figures: Scenario
+) -> None:
+    """Without the note (another machine), the rerun POSTs; the first POST's cluster shows up while the
+    rerun waits, and the rerun deletes it: it carries the same mark, and no state tracks it."""
+    emu.admin.set_pace(create="6s")
+    emu.admin.add_fault("delay", seconds=2.0, times=1, method="POST")
+    create_killed_during_a_slow_post(emu, {"IONOS_PG_JOURNAL": str(tmp_path / "first-machine")})
+    rerun = Session(emu, env={"IONOS_PG_JOURNAL": str(tmp_path / "second-machine")})
+    try:
+        cluster_id, outs, _ = rerun.create(__owner=OWNER)
+    finally:
+        rerun.finish(figures)
+    assert outs["state"] == "AVAILABLE"
+    assert len(posted(emu)) == 2
+    assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
+    assert f"deleting it, keeping {cluster_id}" in rerun.shown[-1]  # the provider's log
+
+
+def test_an_in_place_restore_is_sent_once_across_runs(emu: RunningEmulator, figures: Scenario) -> None:
+    session = Session(emu)
+    cluster_id, outs, inputs = session.create()
+    (backup,) = emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    checked = session.process.check(
+        inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
+    )
+    emu.admin.add_fault("lose_response", method="PUT", times=1)  # the restore is carried out, its answer lost
+    session.expect_error(session.process.update, cluster_id, outs, checked.inputs)
+    session.finish(figures)
+    rerun = Session(emu)  # the next `pulumi up`, with the old outputs the engine kept
+    rerun.tracked[cluster_id] = rerun.process.update(cluster_id, outs, checked.inputs)
+    puts = [r for r in emu.admin.requests() if r["method"] == "PUT"]
+    assert len(puts) == 1
+    assert (
+        len(emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]) == 2
+    )  # one restore: one new backup
+    rerun.finish(figures)
+
+
+def emu_get(emulator: RunningEmulator, path: str) -> dict[str, Any]:
+    import requests
+
+    answer = requests.get(
+        f"{emulator.url}/de-fra{path}", headers={"Authorization": f"Bearer {emulator.token}"}, timeout=5
+    )
+    answer.raise_for_status()
+    result: dict[str, Any] = answer.json()
+    return result
