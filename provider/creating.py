@@ -31,8 +31,6 @@ from .waiting import Transition
 
 # After an answer that is an error (the service is done with the request): a short look, for visibility.
 LOOK_AFTER_AN_ERROR = 3.5
-# Without an answer, what the POST makes may show until this many read timeouts after it, and a margin.
-SETTLE_READ_TIMEOUTS, SETTLE_MARGIN = 2, 5.0
 STATE_RANK = {"AVAILABLE": 0, "UPDATING": 1, "PROVISIONING": 2}
 
 
@@ -117,7 +115,7 @@ def _await_an_unsettled_post(client: PostgresClient, inputs: Mapping[str, Any]) 
 
 def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
     key, posted_at = _journal_key(client, inputs), time.monotonic()
-    settle = SETTLE_READ_TIMEOUTS * client.timeouts.read + SETTLE_MARGIN
+    settle = journal.settle_seconds(client.timeouts.read)
     journal.note(key, settle)
     try:
         created = client.create_cluster(payloads.create_properties(inputs))
@@ -138,7 +136,7 @@ def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
                 "that name appeared, so running `pulumi up` again is safe"
             ) from None
         report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
-        return Found(found, posted_at)  # made by this very request, with these inputs
+        return Found(found, posted_at)  # made by this request (this resource's mark, and nothing before it)
     journal.forget(key)
     report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
     return Found(created, time.monotonic())
@@ -160,7 +158,8 @@ def _unsettled(
         f"the request to create cluster {inputs['name']!r} got no answer ({error}). For {duration(settle)} "
         f"no cluster of that name with this resource's mark appeared in {client.region}, so the service most "
         "likely did not carry it out, but that cannot be ruled out: it may still appear. Running `pulumi up` "
-        "again looks for it first (here, it waits for it a while) and removes a second one if both appear"
+        "again looks for it first (on this machine it waits for it a while longer), and if both clusters "
+        "show up while it creates, it keeps one and deletes the other"
     )
 
 

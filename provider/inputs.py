@@ -57,7 +57,8 @@ INT_INPUTS = tuple(r.input_path for r in rules.CLUSTER_FIELD_RULES if r.json_typ
 # (a leading "__"); see `marks`.
 OWNER_KEY = "__owner"
 
-_DURATION = re.compile(r"\s*(?:([0-9]+)h)?\s*(?:([0-9]+)m)?\s*(?:([0-9]+)s)?\s*")
+_DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+LONGEST_TIMEOUT = 30 * 24 * 3600
 
 
 def is_unknown(value: Any) -> bool:
@@ -95,17 +96,20 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def parse_duration(text: Any) -> int:
-    """'60m', '1h30m', '90s' or a number of seconds -> seconds."""
-    if isinstance(text, int | float) and not isinstance(text, bool) and math.isfinite(text) and text > 0:
-        return int(text)
-    if isinstance(text, str):
-        match = _DURATION.fullmatch(text)
-        if match and any(match.groups()):
-            hours, minutes, seconds = (int(g or 0) for g in match.groups())
-            total = hours * 3600 + minutes * 60 + seconds
-            if total > 0:
-                return total
-    raise ValueError(f"{text!r} is not a duration; write it like '60m', '1h30m' or '90s'")
+    """'60m', '1h30m', '90s' or a whole number of seconds -> seconds; at most 30 days."""
+    seconds = 0
+    if isinstance(text, int | float) and not isinstance(text, bool) and math.isfinite(text):
+        seconds = int(text) if float(text).is_integer() else 0
+    elif isinstance(text, str) and (match := _DURATION.fullmatch(text)) and any(match.groups()):
+        parts = [g or "0" for g in match.groups()]
+        if all(len(part) <= 7 for part in parts):  # no number of thousands of digits
+            hours, minutes, secs = (int(part) for part in parts)
+            seconds = hours * 3600 + minutes * 60 + secs
+    if not 0 < seconds <= LONGEST_TIMEOUT:
+        raise ValueError(
+            f"{text!r} is not a duration; write it like '60m', '1h30m' or '90s' (at most 30 days)"
+        )
+    return seconds
 
 
 def timeout_seconds(inputs: Mapping[str, Any], operation: str) -> int:

@@ -21,6 +21,14 @@ import time
 from pathlib import Path
 
 OFF = {"off", "0", "false", "no"}
+# Without an answer, what a request makes may show until this many read timeouts after it, and a margin.
+SETTLE_READ_TIMEOUTS, SETTLE_MARGIN = 2, 5.0
+
+
+def settle_seconds(read_timeout: float) -> float:
+    """How long after a request without an answer the service may still carry it out (a judgement: a
+    service works on a request about as long as a client waits for it, rarely twice that)."""
+    return SETTLE_READ_TIMEOUTS * read_timeout + SETTLE_MARGIN
 
 
 def _folder() -> Path | None:

@@ -81,7 +81,7 @@ def wait_for(
     waited = clock() - began
     if expected and waited < schedule.lead * expected:
         last_interval = intervals(waited)  # nothing to see yet: the first poll waits too
-        sleep(min(last_interval, timeout - waited))
+        sleep(max(0.0, min(last_interval, timeout - waited)))  # a deadline passed already: look at once
     while True:
         current = fetch()
         polls += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pulumi
@@ -12,6 +13,7 @@ from .cluster_provider import PostgresV2ClusterProvider
 from .inputs import COMPUTED_OUTPUTS, OWNER_KEY
 
 SECRET_OUTPUTS = ["credentials", "connection_uri"]
+TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 
 
 class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV2Cluster"):
@@ -73,8 +75,19 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
             props["credentials"] = pulumi.Output.secret(props["credentials"])
         for computed in COMPUTED_OUTPUTS:
             props[computed] = None
-        props[OWNER_KEY] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        props[OWNER_KEY] = _owner(resource_name, opts)
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         )
         super().__init__(PostgresV2ClusterProvider(), resource_name, props, opts)
+
+
+def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
+    """Who made a cluster, as its mark says (see `marks`): the stack and the resource's name to read, and a
+    digest of what sets this resource apart from any other of the same name: the organization, project,
+    stack, type and parent (a resource moved into a component is another resource)."""
+    parent = opts.parent if opts else None
+    lineage = f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}" if parent else ""
+    organization, project, stack = pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack()
+    identity = "|".join((organization or "", project, stack, lineage, TYPE, resource_name))
+    return f"{project}/{stack}/{resource_name} #{hashlib.sha256(identity.encode()).hexdigest()[:12]}"

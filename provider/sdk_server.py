@@ -5,8 +5,9 @@ first call).
 As many calls at once as the engine sends: the server runs its calls on a thread pool of 4
 (`futures.ThreadPoolExecutor(max_workers=4)`, no setting to change it), and each create holds a thread for
 the whole provisioning, so a stack of 12 clusters would take 3 provisioning times however high the engine's
-`--parallel`. The pool that runs this very call is widened to `IONOS_PG_MAX_CONCURRENCY` (default 64)
-threads, made as calls arrive; calls already queued get a thread at once.
+`--parallel`. The pool that runs this very call is widened to 64 threads, made as calls arrive; calls
+already queued get a thread at once. `IONOS_PG_MAX_CONCURRENCY` limits how many of them call the API at
+once (`lifecycle`), for users who must protect their API quota.
 
 Our errors without tracebacks: the server (pulumi 3.272's `pulumi/dynamic/__main__.py`) sends
 `traceback.format_exc()` as the error of any failed call, so a cluster that went FAILED would reach the
@@ -123,4 +124,6 @@ def adjust() -> None:
     server = running_server()
     if server is not None:
         report_errors_without_tracebacks(server)
-        serve_calls_side_by_side(concurrency())
+        # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API (see
+        # `lifecycle`), and check and diff must never wait for a thread behind creates held back by it.
+        serve_calls_side_by_side(MOST_CALLS_AT_ONCE)

@@ -15,14 +15,14 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import payloads, waiting
+from . import journal, payloads, waiting
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
 from .errors import ProviderError, failed, gone
 from .inputs import timeout_seconds
 from .marks import restored_to
 from .payloads import restore_moment
-from .progress import report
+from .progress import duration, report
 from .waiting import BUSY, Transition
 
 # A PUT that changes nothing the service shows may leave a cluster AVAILABLE throughout: after this long
@@ -42,29 +42,57 @@ def update(
     `touches`: the change needs a PUT; `only_the_restore`: an in-place restore is all that changed."""
     deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
     cluster = waiting.until_settled(client, cluster_id, deadline - time.monotonic())
+    if restore_to:
+        cluster = _await_an_unsettled_restore(client, cluster, restore_to, deadline)
     if restore_to and _restored_already(cluster, restore_to):
-        restore_to, touches = None, touches and not only_the_restore
+        # Not again; a cluster the restore left FAILED is repaired with the desired state, as any other.
+        restore_to, touches = None, touches and (not only_the_restore or cluster.state == "FAILED")
     if not touches:
         return cluster  # provider settings only, or a restore carried out before: no change to send
     return apply(client, cluster, inputs, restore_to, deadline)
 
 
+def _restore_key(client: PostgresClient, cluster_id: str, restore_to: str) -> str:
+    return journal.key_of(client.base_url, client.region, cluster_id, "restore", restore_moment(restore_to))
+
+
+def _await_an_unsettled_restore(
+    client: PostgresClient, cluster: ClusterRead, restore_to: str, deadline: float
+) -> ClusterRead:
+    """A restore PUT of an earlier run on this machine got no answer: the service may still be carrying it
+    out. Until a PUT it received would show, watch for its mark instead of deciding."""
+    key = _restore_key(client, cluster.id, restore_to)
+    noted = journal.unsettled(key)
+    if noted is None:
+        return cluster
+    report(
+        f"an earlier in-place restore of cluster {cluster.name!r} to {restore_to} got no answer; watching "
+        f"for up to {duration(noted[1] - time.time())} whether the service carries it out"
+    )
+    while time.time() < noted[1] and not _marked(cluster, restore_to):
+        time.sleep(max(0.05, min(2.0, noted[1] - time.time())))
+        cluster = waiting.until_settled(client, cluster.id, waiting.left(deadline))
+    journal.forget(key)
+    return cluster
+
+
+def _marked(cluster: ClusterRead, restore_to: str) -> bool:
+    marked = restored_to(cluster.properties.description)
+    return marked is not None and restore_moment(marked) == restore_moment(restore_to)
+
+
 def _restored_already(cluster: ClusterRead, restore_to: str) -> bool:
     """Whether an earlier run's PUT restored the cluster to that moment (its answer was lost)."""
-    marked = restored_to(cluster.properties.description)
-    if marked is None or restore_moment(marked) != restore_moment(restore_to):
+    if not _marked(cluster, restore_to):
         return False
-    if cluster.state == "FAILED":
-        reason = cluster.metadata.status_message or "no reason given"
-        raise ProviderError(
-            f"cluster {cluster.name!r} ({cluster.id}) was restored in place to {restore_to} by an earlier "
-            f"`pulumi up`, and is FAILED: {reason}. The restore is not sent again by itself; to restore "
-            "again, set another recovery_target_datetime"
-        )
     report(
         f"cluster {cluster.name!r} ({cluster.id}) was restored in place to {restore_to} by an earlier "
-        "`pulumi up` whose answer was lost (the cluster's restore mark says so); not restoring it again"
+        "`pulumi up` (the cluster's restore mark says so): not restoring it again. To restore again, set "
+        "another recovery_target_datetime"
     )
+    if cluster.state == "FAILED":
+        reason = cluster.metadata.status_message or "no reason given"
+        report(f"it is FAILED ({reason}): applying the desired state")
     return True
 
 
@@ -94,12 +122,17 @@ def _put(
 ) -> tuple[ClusterRead, ClusterRead]:
     """The PUT's answer, and the cluster as it was just before the PUT that was accepted."""
     desired = payloads.ensure_properties(inputs, restore_to)
+    key = _restore_key(client, before.id, restore_to) if restore_to else None
     while True:
+        if key:
+            journal.note(key, journal.settle_seconds(client.timeouts.read))
         try:
-            return client.ensure_cluster(before.id, desired, once=bool(restore_to)), before
+            answer = client.ensure_cluster(before.id, desired, once=bool(restore_to))
         except ApiError as exc:
-            if restore_to and (exc.is_conflict or exc.outcome_unknown):
-                raise _restore_unclear(before, restore_to, exc) from None
+            if key and (exc.is_conflict or exc.outcome_unknown):
+                raise _restore_unclear(before, restore_to, exc) from None  # the note stays for the next run
+            if key:
+                journal.forget(key)
             if exc.is_conflict and time.monotonic() < deadline:
                 report(f"cluster {before.name!r} is busy; waiting before applying the change")
                 before = waiting.until_settled(client, before.id, waiting.left(deadline))
@@ -107,14 +140,18 @@ def _put(
             if exc.is_not_found:
                 raise gone(before.id, "being updated") from None
             raise ProviderError(f"cluster {before.name!r} ({before.id}) was not changed: {exc}") from None
+        if key:
+            journal.forget(key)
+        return answer, before
 
 
-def _restore_unclear(before: ClusterRead, restore_to: str, exc: ApiError) -> ProviderError:
+def _restore_unclear(before: ClusterRead, restore_to: str | None, exc: ApiError) -> ProviderError:
     """The restore may have started (its answer lost); sending it again could restore twice."""
     return ProviderError(
         f"the in-place restore of cluster {before.name!r} ({before.id}) to {restore_to} got no clear answer "
-        f"({exc}); it may be running. It is not sent again by itself: check the cluster's data once it is "
-        "AVAILABLE; run `pulumi up` again only to restore again"
+        f"({exc}); it may be running. It is not sent again by itself: the next `pulumi up` finds out from "
+        "the cluster whether it was carried out (on this machine it first waits a while for a request the "
+        "service may still be working on) and sends it only if it was not"
     )
 
 

@@ -6,6 +6,7 @@ a preview are skipped; they are checked once known.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +47,16 @@ def violations(inputs: Mapping[str, Any], olds: Mapping[str, Any] | None = None)
     found.extend(_provider_only_violations(inputs))
     if olds and not replaces_the_cluster(olds, inputs):
         found.extend(transition_violations(olds, inputs))
-    return found
+    return _without_the_password(found, inputs)
+
+
+def _without_the_password(found: Violations, inputs: Mapping[str, Any]) -> Violations:
+    """The password given in the wrong field (`credentials.username`, a stray key) is not shown there
+    either: any value holding it is hidden."""
+    password = get_path(inputs, "credentials.password")
+    if not isinstance(password, str) or not password:
+        return found
+    return [dataclasses.replace(v, secret=True) if password in repr(v.value) else v for v in found]
 
 
 def _shape_violations(inputs: Mapping[str, Any]) -> Violations:

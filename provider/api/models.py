@@ -9,7 +9,7 @@ breaks a refresh.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from ... import limits
 from . import rules
 
 
@@ -36,8 +37,8 @@ def _rule(check: Any) -> AfterValidator:
     return AfterValidator(validate)
 
 
-def _int_in(limits: rules.IntRange) -> Any:
-    return Field(ge=limits.minimum, le=limits.maximum)
+def _int_in(allowed: limits.IntRange) -> Any:
+    return Field(ge=allowed.minimum, le=allowed.maximum)
 
 
 class _Wire(BaseModel):
@@ -64,21 +65,21 @@ class _Response(_Wire):
 
 
 class InstanceConfiguration(_Request):
-    count: Annotated[int, _int_in(rules.INSTANCE_COUNT)]
-    ram: Annotated[int, _int_in(rules.RAM_GB)]
-    cores: Annotated[int, _int_in(rules.CORES)]
-    storage_size: Annotated[int, _int_in(rules.STORAGE_GB)]
+    count: Annotated[int, _int_in(limits.INSTANCE_COUNT)]
+    ram: Annotated[int, _int_in(limits.RAM_GB)]
+    cores: Annotated[int, _int_in(limits.CORES)]
+    storage_size: Annotated[int, _int_in(limits.STORAGE_GB)]
 
 
 class Connection(_Request):
-    datacenter_id: Annotated[str, _rule(rules.check_non_empty_string)]
+    datacenter_id: Annotated[str, _rule(rules.check_uuid)]
     lan_id: Annotated[str, _rule(rules.check_lan_id)]
     primary_instance_address: Annotated[str, _rule(rules.check_primary_instance_address)]
 
 
 class MaintenanceWindow(_Request):
     time: Annotated[str, _rule(rules.check_time)]
-    day_of_the_week: Literal["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    day_of_the_week: Annotated[str, _rule(rules.checker(limits.Choice(limits.DAYS_OF_THE_WEEK)))]
 
 
 class Credentials(_Request):
@@ -95,7 +96,7 @@ class Credentials(_Request):
 
 class ClusterBackup(_Request):
     location: Annotated[str, _rule(rules.check_non_empty_string)]
-    retention_days: Annotated[int, _int_in(rules.RETENTION_DAYS)]
+    retention_days: Annotated[int, _int_in(limits.RETENTION_DAYS)]
 
 
 class RestoreFromBackup(_Request):
@@ -118,8 +119,10 @@ class _ClusterPropertiesBase(_Request):
     instances: InstanceConfiguration
     connection: Connection
     maintenance_window: MaintenanceWindow
-    replication_mode: Literal["ASYNCHRONOUS", "STRICTLY_SYNCHRONOUS"]
-    connection_pooler: Literal["DISABLED", "TRANSACTION", "SESSION"] | None = None
+    replication_mode: Annotated[str, _rule(rules.checker(limits.Choice(limits.REPLICATION_MODES)))]
+    connection_pooler: (
+        Annotated[str, _rule(rules.checker(limits.Choice(limits.CONNECTION_POOLERS)))] | None
+    ) = None
     logs_enabled: bool | None = None
     metrics_enabled: bool | None = None
     backup: ClusterBackup

@@ -202,3 +202,33 @@ def test_existing_clusters_as_outputs(mocks: Mocks) -> pulumi.Output[Any]:
         assert [c["id"] for c in listed] == [made.id]
 
     return pulumi.Output.all(one, every).apply(verify)
+
+
+def test_the_owner_mark_sets_a_resource_apart_from_any_other_of_its_name(mocks: Mocks) -> None:
+    """The same cluster name in the component and bare: two resources, two marks. Moving a cluster into
+    the component without an alias must never let the new resource take the old one's cluster over."""
+    from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        inside = component().cluster
+        bare = PostgresV2Cluster(
+            "orders",
+            PostgresV2ClusterArgs(
+                location="de/fra",
+                name="orders",
+                version="16",
+                instances={"count": 1, "ram": 4, "cores": 2, "storage_size": 20},
+                maintenance_window={"time": "02:00:00", "day_of_the_week": "Sunday"},
+                backup_location="eu-central-3",
+                connection={"datacenter_id": "x", "lan_id": "1", "primary_instance_address": "10.1.1.5/24"},
+                credentials={"username": "app", "password": "S3cret-Passw0rd!", "database": "app"},
+            ),
+        )
+        return pulumi.Output.all(inside.urn, bare.urn)
+
+    program()
+    owners = [r.inputs["__owner"] for r in mocks.created if r.typ == CLUSTER_TYPE]
+    assert len(owners) == 2
+    assert all(owner.startswith("ionos-postgres/test/orders #") for owner in owners)
+    assert owners[0] != owners[1]

@@ -6,6 +6,7 @@ silent, a closed connection): never a 500 and never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -287,6 +288,22 @@ def test_a_body_that_never_arrives_is_a_408(impatient: RunningEmulator) -> None:
     assert answer is not None
     assert_ionos_error(answer, 408, "did not arrive in time")
     assert answer.closes
+
+
+def test_a_body_that_trickles_in_is_cut_off_at_the_timeout_too(impatient: RunningEmulator) -> None:
+    """Each byte within the timeout, the whole body not: the timeout is for the body, not for each read."""
+    headers = authorized(impatient, **{"Content-Type": "application/json", "Content-Length": "100"})
+    with socket.create_connection(address(impatient), timeout=5) as connection:
+        connection.sendall(request_bytes("POST", "/de-fra/clusters", headers, b"{"))
+        started = time.monotonic()
+        with contextlib.suppress(OSError):  # the emulator may hang up while a byte is on its way
+            for _ in range(10):
+                time.sleep(0.2)
+                connection.sendall(b" ")
+        answer = read_answer(connection, "POST")
+    assert answer is not None
+    assert_ionos_error(answer, 408, "did not arrive in time")
+    assert time.monotonic() - started < 3
 
 
 def test_a_hundred_stalled_connections_do_not_hold_a_hundred_threads(impatient: RunningEmulator) -> None:

@@ -590,3 +590,24 @@ def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
     assert {c["id"] for c in clusters(emu)} == {ours[0], theirs}
     assert ("DELETE", f"/clusters/{ours[1]}") in mutating(emu)
     assert not [call for call in mutating(emu) if theirs in call[1]]
+
+
+def test_an_in_place_restore_that_ends_failed_is_repaired_not_sent_again(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    cluster_id, outs, inputs = create(provider)
+    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    checked = provider.check(inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when}))
+    emu.admin.add_fault("fail", transition="restore", message="the restore broke")
+    with pytest.raises(ProviderCallError, match="FAILED while applying the change: the restore broke"):
+        provider.update(cluster_id, outs, checked.inputs)
+    _, refreshed, _ = provider.read(cluster_id, outs)
+    assert refreshed["state"] == "FAILED"
+    emu.admin.clear_requests()
+    repaired = provider.update(cluster_id, refreshed, checked.inputs)  # the next `pulumi up`
+    assert repaired["state"] == "AVAILABLE"
+    assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1  # one PUT: the repair
+    (cluster,) = clusters(emu)
+    assert "restoreFromBackup" not in str(cluster["properties"])
+    assert f"[restored by pulumi to {when}]" in cluster["properties"]["description"]

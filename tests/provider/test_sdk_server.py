@@ -98,3 +98,29 @@ def test_the_provider_server_runs_more_than_four_creates_at_once(emu: RunningEmu
             for cluster in emu.admin.clusters():
                 emu.admin.advance(cluster["id"])
             assert {create.result(timeout=60)[1]["state"] for create in creates} == {"AVAILABLE"}
+
+
+def test_with_a_concurrency_limit_checks_never_wait_behind_held_back_creates(emu: RunningEmulator) -> None:
+    """IONOS_PG_MAX_CONCURRENCY=2 and four creates: two call the API, two wait for a slot holding a
+    thread each; a check must still get a thread of its own and answer at once."""
+    emu.admin.set_pace(create="manual")
+    with ProviderProcess(env={"IONOS_PG_MAX_CONCURRENCY": "2"}) as process:
+        process.configure({"ionos:token": emu.token, "ionos:endpoint": emu.api_url})
+        checked = [process.check({}, cluster_inputs(name=f"db-{i}")).inputs for i in range(4)]
+        with ThreadPoolExecutor(max_workers=5) as engine:  # the engine's side: four creates and a check
+            creates = [engine.submit(process.create, inputs) for inputs in checked]
+            try:
+                deadline = time.monotonic() + 30
+                while len(emu.admin.clusters()) < 2:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+                started = time.monotonic()
+                answer = engine.submit(process.check, {}, cluster_inputs(name="another")).result(timeout=10)
+                assert answer.failures == []
+                assert time.monotonic() - started < 5
+                assert len(emu.admin.clusters()) == 2  # the limit holds: two at a time
+            finally:  # let every create finish, whatever happened above
+                emu.admin.set_pace(create="immediate")
+                for cluster in emu.admin.clusters():
+                    emu.admin.advance(cluster["id"])
+            assert {create.result(timeout=60)[1]["state"] for create in creates} == {"AVAILABLE"}

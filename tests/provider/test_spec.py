@@ -89,6 +89,28 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
         "restore_from_backup.recovery_target_datetime",
     ),
     ("timeouts", {"create": "soon"}, "timeouts.create"),
+    (
+        "connection.primary_instance_address",
+        "192.168.1.100/255.255.255.0",
+        "connection.primary_instance_address",
+    ),
+    ("connection.primary_instance_address", "192.168.1.100/024", "connection.primary_instance_address"),
+    (
+        "restore_from_backup",
+        {
+            "source_backup_id": "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2",
+            "recovery_target_datetime": "9999-12-31T23:59:59-23:59",
+        },
+        "restore_from_backup.recovery_target_datetime",
+    ),
+    (
+        "restore_from_backup",
+        {
+            "source_backup_id": "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2",
+            "recovery_target_datetime": "2026-07-01 09:00:00Z",
+        },
+        "restore_from_backup.recovery_target_datetime",
+    ),
     ("timeouts", {"eventually": "5m"}, "timeouts.eventually"),
     ("adopt_existing_id", "cluster-7", "adopt_existing_id"),
     ("storage", 10, "storage"),
@@ -155,7 +177,7 @@ def test_durations() -> None:
     assert parse_duration("1h30m") == 5400
     assert parse_duration("90s") == 90
     assert parse_duration(120) == 120
-    for bad in ("", "0m", "soon", -5, True):
+    for bad in ("", "0m", "soon", -5, True, "5m\n", " 5m ", 0.5, float("inf"), "9" * 310 + "s", "721h"):
         with pytest.raises(ValueError, match="duration"):
             parse_duration(bad)
 
@@ -252,3 +274,13 @@ def test_connection_uri_escapes_every_part() -> None:
     uri = outputs.connection_uri("u@x", "p/a:ss@?#", "h.example", "d b")
     assert uri == "postgresql://u%40x:p%2Fa%3Ass%40%3F%23@h.example:5432/d%20b"
     assert outputs.connection_uri(None, "p", "h", "d") == ""
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["credentials.username", "credentials.database", "connection.password", "timeouts.password", "password"],
+)
+def test_the_password_is_not_shown_in_another_field_either(where: str) -> None:
+    found = failures(set_path(cluster_inputs(), where, PASSWORD))
+    assert found, where
+    assert all(PASSWORD not in message for message in found.values()), found

@@ -153,3 +153,21 @@ def test_timings_survive_a_broken_file_and_can_be_switched_off(
     assert timings.expected("other") == 7  # in memory only
     assert "other" not in path.read_text()
     timings.forget()
+
+
+def test_a_wait_that_started_before_its_deadline_passed_looks_once_and_gives_up() -> None:
+    """A transition that began long ago (its create timed out on a lost answer) is past its timeout: no
+    negative sleep, one look, and the timeout."""
+    clock = iter([1000.0, 1000.0, 1000.0, 1000.0])
+    slept: list[float] = []
+    with pytest.raises(WaitTimeout):
+        wait_for(
+            lambda: "PROVISIONING",
+            lambda state: state == "AVAILABLE",
+            timeout=3,
+            expected=100.0,
+            clock=lambda: next(clock),
+            sleep=slept.append,
+            started=900.0,
+        )
+    assert all(s >= 0 for s in slept)

@@ -184,3 +184,94 @@ def test_a_secret_of_the_wrong_shape_is_never_shown(
     _, problem = rejected_at_preview(preview_stack, emu, figures, inputs, [SECRET])
     assert problem.startswith(f"property {field} "), problem
     assert "(hidden)" in problem
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"version": "15"}, "version", "older than the current version '16'"),
+        ({"version": "18"}, "version", "not an upgrade target of version '16'"),
+        (
+            {"instances": {"count": 1, "ram": 4, "cores": 2, "storage_size": 10}},
+            "instances.storage_size",
+            "only grow",
+        ),
+    ],
+    ids=["downgrade", "upgrade-skipping-a-version", "storage-shrink"],
+)
+def test_changes_the_service_refuses_are_rejected_at_preview(
+    engine: Engine,
+    emu: RunningEmulator,
+    tmp_path: Path,
+    figures: Scenario,
+    change: dict[str, Any],
+    field: str,
+    says: str,
+) -> None:
+    project = project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    stack = engine.stack(project, "dev")
+    configure(stack, emu)
+    stack.up(color="never")
+    project_with(tmp_path, {"existing": cluster_inputs(name="existing", **change)})
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    figures.mutating_calls_for_invalid_input = mutating_calls(emu)
+    (problem,) = errors_by_resource(str(caught.value))["existing"]
+    assert problem.startswith(f"property {field} ")
+    assert says in problem
+    project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    stack.destroy(color="never")
+    assert figures.mutating_calls_for_invalid_input == 0
+
+
+def test_missing_credentials_are_rejected_at_preview(
+    engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IONOS_TOKEN", raising=False)
+    stack = engine.stack(project_with(tmp_path, {"no-token": cluster_inputs(name="no-token")}), "dev")
+    stack.set_config("ionos:endpoint", auto.ConfigValue(emu.api_url))
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    (problem,) = errors_by_resource(str(caught.value))["no-token"]
+    assert problem.startswith("property ionos:token ")
+    assert "IONOS_TOKEN" in problem
+    figures.mutating_calls_for_invalid_input = len(emu.admin.requests())  # not even a read
+    assert figures.mutating_calls_for_invalid_input == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ("version='11'", "PostgreSQL version '11' is not offered; available: 18 (beta), 17 (supported), 16"),
+        ("version='13'", "PostgreSQL version '13' is deprecated; use one of 17, 16, 15, 14"),
+        (
+            "backup_location='mars-1'",
+            "backup location 'mars-1' is not offered in de/fra; valid: de, eu-central-2",
+        ),
+    ],
+    ids=["unknown-version", "deprecated-version", "unknown-backup-location"],
+)
+def test_the_component_rejects_what_the_catalog_lacks(
+    engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, args: str, says: str
+) -> None:
+    program = (
+        "from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, PostgresCluster,\n"
+        "    PostgresClusterArgs)\n"
+        f"PostgresCluster('db', PostgresClusterArgs(location='de/fra', {args},\n"
+        "    connection=ConnectionArgs(datacenter_id='5a029f4a-72e5-11ec-90d6-0242ac120003', lan_id='1',\n"
+        "                              primary_instance_address='10.1.1.5/24'),\n"
+        "    credentials=CredentialsArgs(username='app', password='S3cret-Passw0rd!', database='app')))\n"
+    )
+    project = write_project(tmp_path / "component", "component", program)
+    stack = engine.stack(project, "dev")
+    configure(stack, emu)
+    emu.admin.clear_requests()
+    with pytest.raises(auto.CommandError) as caught:
+        stack.preview(color="never")
+    output = str(caught.value)
+    assert says in output
+    assert "Traceback" not in output
+    figures.mutating_calls_for_invalid_input = mutating_calls(emu)
+    assert figures.mutating_calls_for_invalid_input == 0

@@ -300,3 +300,28 @@ def emu_get(emulator: RunningEmulator, path: str) -> dict[str, Any]:
     answer.raise_for_status()
     result: dict[str, Any] = answer.json()
     return result
+
+
+def test_an_in_place_restore_slower_than_the_read_timeout_is_not_sent_again(
+    emu: RunningEmulator, tmp_path: Path, figures: Scenario
+) -> None:
+    """The restore's PUT times out while the service still works on it; the next run (a fresh provider
+    process on this machine) waits for it instead of sending it again."""
+    env = {"IONOS_API_TIMEOUT": "1", "IONOS_PG_JOURNAL": str(tmp_path / "journal")}
+    session = Session(emu, env=env)
+    cluster_id, outs, inputs = session.create()
+    (backup,) = emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    restore = cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
+    checked = session.process.check(inputs, restore)
+    emu.admin.add_fault("delay", seconds=4.0, times=1, method="PUT")  # carried out after 4 s
+    message = session.expect_error(session.process.update, cluster_id, outs, checked.inputs)
+    assert "finds out from the cluster whether it was carried out" in message
+    session.finish(figures)
+    rerun = Session(emu, env=env)
+    try:
+        rerun.tracked[cluster_id] = rerun.process.update(cluster_id, outs, checked.inputs)
+    finally:
+        rerun.finish(figures)
+    assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1
+    assert len(emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]) == 2  # restored once
