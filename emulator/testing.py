@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from .admin_client import EmulatorAdmin
 from .app import EmulatorConfig, build_server
 from .backend import Backend
@@ -56,6 +58,18 @@ class RunningEmulator:
     def stack_config(self) -> dict[str, str]:
         """The same as stack configuration (`ionos:token` is a secret: set it as one)."""
         return {"ionos:endpoint": self.api_url, "ionos:token": self.token}
+
+    def backups_of(self, cluster_id: str, region: str = "de-fra") -> list[dict[str, Any]]:
+        """A cluster's backups as the v2 API lists them (`GET /backups?filter.clusterId=...`)."""
+        answer = requests.get(
+            f"{self.url}/{region}/backups",
+            params={"filter.clusterId": cluster_id},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        items: list[dict[str, Any]] = answer.json()["items"]
+        return items
 
 
 @contextlib.contextmanager

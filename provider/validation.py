@@ -28,11 +28,12 @@ Violations = list[rules.Violation]
 SECRET_OBJECTS = frozenset(r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if r.secret)
 RESTORE_FIELDS = ("source_backup_id", "recovery_target_datetime")
 # The fields of the objects that hold API fields (restore_from_backup and timeouts are checked below).
-NESTED_FIELDS: dict[str, set[str]] = {}
-for _rule in rules.CLUSTER_FIELD_RULES:
-    if "." in _rule.input_path:
-        _parent, _field = _rule.input_path.split(".")
-        NESTED_FIELDS.setdefault(_parent, set()).add(_field)
+NESTED_FIELDS: dict[str, set[str]] = {
+    parent: {
+        r.input_path.split(".")[1] for r in rules.CLUSTER_FIELD_RULES if r.input_path.startswith(parent + ".")
+    }
+    for parent in {r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if "." in r.input_path}
+}
 
 
 def violations(inputs: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> Violations:

@@ -42,9 +42,9 @@ def _own_docs(cls: type) -> dict[str, str]:
     body = tree.body[0].body  # type: ignore[attr-defined]
     found = {}
     for node, following in zip(body, [*body[1:], None], strict=True):
-        documented = isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and documented:
-            assert isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
             found[node.target.id] = " ".join(str(following.value.value).split())
     return found
 

@@ -472,7 +472,7 @@ def test_a_201_with_an_unreadable_body_is_looked_up_not_repeated(
 
 def test_an_in_place_restore_is_never_sent_twice(provider: ProviderProcess, emu: RunningEmulator) -> None:
     cluster_id, outs, inputs = create(provider)
-    (backup,) = [r for r in requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]]
+    (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
     restore = cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
     checked = provider.check(inputs, restore)
@@ -484,17 +484,6 @@ def test_an_in_place_restore_is_never_sent_twice(provider: ProviderProcess, emu:
     assert "may be running" in caught.value.details
     assert "not sent again" in caught.value.details
     assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]
-
-
-def requests_get(emu: RunningEmulator, path: str) -> dict[str, Any]:
-    import requests
-
-    response = requests.get(
-        f"{emu.url}/de-fra{path}", headers={"Authorization": f"Bearer {emu.token}"}, timeout=5
-    )
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def test_a_same_named_cluster_of_another_stack_is_never_taken_over(
@@ -535,7 +524,7 @@ def test_check_refuses_a_backup_that_does_not_exist(provider: ProviderProcess, e
     )
     assert "is not a backup in de/fra" in failures["restore_from_backup.source_backup_id"]
     cluster_id, _, _ = create(provider, name="source")
-    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    (backup,) = emu.backups_of(cluster_id)
     too_early = {"source_backup_id": backup["id"], "recovery_target_datetime": "2020-01-01T00:00:00Z"}
     failures = dict(provider.check({}, cluster_inputs(name="clone", restore_from_backup=too_early)).failures)
     assert "outside the recovery window" in failures["restore_from_backup.recovery_target_datetime"]
@@ -546,19 +535,19 @@ def test_an_in_place_restore_whose_answer_was_lost_is_not_sent_again_by_the_next
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
     cluster_id, outs, inputs = create(provider)
-    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
     checked = provider.check(inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when}))
     emu.admin.add_fault("lose_response", method="PUT", times=1)  # carried out, answer lost
     with pytest.raises(ProviderCallError, match="may be running"):
         provider.update(cluster_id, outs, checked.inputs)
-    restored = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    restored = emu.backups_of(cluster_id)
     # The next `pulumi up`: the engine kept the old outputs, so it asks for the same restore again.
     emu.admin.clear_requests()
     again = provider.update(cluster_id, outs, checked.inputs)
     assert mutating(emu) == []  # the cluster's mark says the restore happened: nothing is sent
     assert again["restore_from_backup"] == {"recovery_target_datetime": when}
-    assert requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"] == restored  # once
+    assert emu.backups_of(cluster_id) == restored  # once
 
 
 def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
@@ -596,7 +585,7 @@ def test_an_in_place_restore_that_ends_failed_is_repaired_not_sent_again(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
     cluster_id, outs, inputs = create(provider)
-    (backup,) = requests_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
     checked = provider.check(inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when}))
     emu.admin.add_fault("fail", transition="restore", message="the restore broke")

@@ -273,7 +273,7 @@ def test_a_rerun_from_another_machine_deletes_the_second_cluster(
 def test_an_in_place_restore_is_sent_once_across_runs(emu: RunningEmulator, figures: Scenario) -> None:
     session = Session(emu)
     cluster_id, outs, inputs = session.create()
-    (backup,) = emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
     checked = session.process.check(
         inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
@@ -285,21 +285,8 @@ def test_an_in_place_restore_is_sent_once_across_runs(emu: RunningEmulator, figu
     rerun.tracked[cluster_id] = rerun.process.update(cluster_id, outs, checked.inputs)
     puts = [r for r in emu.admin.requests() if r["method"] == "PUT"]
     assert len(puts) == 1
-    assert (
-        len(emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]) == 2
-    )  # one restore: one new backup
+    assert len(emu.backups_of(cluster_id)) == 2  # one restore: one new backup
     rerun.finish(figures)
-
-
-def emu_get(emulator: RunningEmulator, path: str) -> dict[str, Any]:
-    import requests
-
-    answer = requests.get(
-        f"{emulator.url}/de-fra{path}", headers={"Authorization": f"Bearer {emulator.token}"}, timeout=5
-    )
-    answer.raise_for_status()
-    result: dict[str, Any] = answer.json()
-    return result
 
 
 def test_an_in_place_restore_slower_than_the_read_timeout_is_not_sent_again(
@@ -310,7 +297,7 @@ def test_an_in_place_restore_slower_than_the_read_timeout_is_not_sent_again(
     env = {"IONOS_API_TIMEOUT": "1", "IONOS_PG_JOURNAL": str(tmp_path / "journal")}
     session = Session(emu, env=env)
     cluster_id, outs, inputs = session.create()
-    (backup,) = emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]
+    (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
     restore = cluster_inputs(restore_from_backup={"recovery_target_datetime": when})
     checked = session.process.check(inputs, restore)
@@ -324,4 +311,4 @@ def test_an_in_place_restore_slower_than_the_read_timeout_is_not_sent_again(
     finally:
         rerun.finish(figures)
     assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1
-    assert len(emu_get(emu, f"/backups?filter.clusterId={cluster_id}")["items"]) == 2  # restored once
+    assert len(emu.backups_of(cluster_id)) == 2  # restored once
