@@ -10,6 +10,7 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread, stop_postgres_servers
 from ionos_postgres_pulumi.provider.api import PostgresClient
+from ionos_postgres_pulumi.provider.api.throttle import RateGate
 
 pytest_plugins = ["tests.engine", "pytester"]
 
@@ -34,7 +35,12 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def client(emulator: RunningEmulator, sleeps: list[float]) -> Iterator[PostgresClient]:
     with PostgresClient(
-        "de/fra", api_url=emulator.api_url, token=emulator.token, env={}, sleeper=sleeps.append
+        "de/fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        sleeper=sleeps.append,
+        gate=RateGate(),
     ) as api:
         yield api
 

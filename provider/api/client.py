@@ -1,10 +1,13 @@
 """The one place that speaks HTTP to the DBaaS PostgreSQL v2 API.
 
 One method per endpoint, pagination that always ends, credentials resolved when the client is made,
-and retries by urllib3's `Retry`: 429 (honouring `Retry-After`), 502/503/504 and dropped connections
-on GET/PUT/DELETE, with capped exponential backoff and jitter. POST is retried only when the request
-cannot have been processed (429, or no connection was made): a POST whose fate is unknown raises, and
-the provider finds the cluster by name instead of creating a second one.
+and retries:
+- 429 on any method (nothing was done), as long as the API asks, up to a total wait per call. The
+  wait is shared by every client of that API in the process (see `throttle`), so that parallel
+  operations back off together instead of storming the quota.
+- 502/503/504 and dropped connections on GET/PUT/DELETE, by urllib3's `Retry`, with capped
+  exponential backoff and jitter. POST is not retried when its fate is unknown: it raises, and the
+  provider finds the cluster by name instead of creating a second one.
 
 A client is cheap to build and holds credentials, so it refuses to be pickled: build one per call.
 """
@@ -25,6 +28,7 @@ from typing import Any, TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
@@ -37,6 +41,7 @@ from .errors import (
     TransportError,
 )
 from .regions import normalize_region, resolve_base_url
+from .throttle import RateGate
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +69,10 @@ class Timeouts:
 class RetryPolicy:
     """How hard the client tries before it reports an error.
 
-    With the defaults, a call is tried at most 6 times; waits between tries are 0.5, 1, 2, 4, 8 s
-    (plus up to 0.25 s of jitter, each capped at 30 s), or what `Retry-After` says, capped at 120 s.
+    A 429 is retried for as long as the API asks: each wait is what `Retry-After` says (capped at
+    `max_retry_after`) plus up to `rate_limit_spread` of jitter, until one call has waited
+    `rate_limit_wait` in all. Any other failure that may be retried is tried at most 6 times, with
+    waits of 0.5, 1, 2, 4, 8 s (plus up to 0.25 s of jitter, each capped at 30 s).
     """
 
     retries: int = 5
@@ -73,28 +80,23 @@ class RetryPolicy:
     backoff_max: float = 30.0
     jitter: float = 0.25
     max_retry_after: float = 120.0
-    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    rate_limit_wait: float = 300.0
+    rate_limit_spread: float = 2.0
+    statuses: frozenset[int] = frozenset({502, 503, 504})
 
 
 class _ApiRetry(Retry):
-    """urllib3's Retry, with some methods retried only on 429, a capped Retry-After, an injectable sleep."""
+    """urllib3's Retry (5xx and dropped connections), with a capped Retry-After and an injectable sleep."""
 
+    RETRY_AFTER_STATUS_CODES = frozenset({503})  # 429 is the client's own loop (`_send`), not urllib3's
     sleeper: Callable[[float], None] = staticmethod(time.sleep)
     max_retry_after: float = 120.0
-    single_shot: frozenset[str] = frozenset({"POST"})
 
     def new(self, **kw: Any) -> _ApiRetry:
         fresh = super().new(**kw)
         fresh.sleeper = self.sleeper
         fresh.max_retry_after = self.max_retry_after
-        fresh.single_shot = self.single_shot
         return fresh
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() in self.single_shot:
-            # A 429 was refused before any work was done; any other answer may hide work that was done.
-            return status_code == 429 and bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
 
     def get_backoff_time(self) -> float:
         """factor * 2**(n-1) from the first retry on (urllib3 retries the first at once), plus jitter."""
@@ -176,6 +178,7 @@ class PostgresClient:
         env: Mapping[str, str] | None = None,
         sleeper: Callable[[float], None] = time.sleep,
         page_size: int = DEFAULT_PAGE_SIZE,
+        gate: RateGate | None = None,
     ) -> None:
         env = os.environ if env is None else env
         self.page_size = page_size
@@ -190,6 +193,7 @@ class PostgresClient:
         # always verified; nothing in this project turns verification off.
         self._session.verify = True
         self._policy, self._sleeper = retry or RetryPolicy(), sleeper
+        self._gate = gate or RateGate.shared(self.base_url)  # the API's quota is the process's
         adapter = HTTPAdapter(max_retries=_retries(self._policy, sleeper), pool_maxsize=8)
         self._session.mount(self.base_url, adapter)
         self._once: requests.Session | None = None  # made when first needed (see _once_session)
@@ -330,22 +334,25 @@ class PostgresClient:
         secrets: tuple[str, ...] = (),
         session: requests.Session | None = None,
     ) -> Any:
-        """One call; `secrets` are values of this request (a password) to hide in any error text."""
-        url = self.base_url + path
-        started = time.monotonic()
+        """One call; `secrets` are values of this request (a password) to hide in any error text.
+
+        A 429 means the API did nothing, so any method is sent again once the API's wait is over.
+        """
         hidden = [*self._secrets, *secrets]
-        try:
-            response = (session or self._session).request(
-                method,
-                url,
-                params=params,
-                json=body,
-                timeout=(self.timeouts.connect, self.timeouts.read),
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            raise TransportError(method, path, _redact(_describe_transport_error(exc), hidden)) from None
-        log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started)
+        waited, refused = 0.0, 0
+        pause = self._gate.wait(self._policy.rate_limit_spread)
+        while True:
+            if pause > 0:
+                self._sleeper(pause)
+                waited += pause
+            response = self._request(session or self._session, method, path, params, body, hidden)
+            if response.status_code != 429:
+                break
+            self._gate.close_for(self._retry_after(response, refused))
+            refused += 1
+            pause = self._gate.wait(self._policy.rate_limit_spread)
+            if waited + pause > self._policy.rate_limit_wait:
+                raise _error_from(method, path, response, hidden, waited=waited)
         if response.status_code not in expect:
             raise _error_from(method, path, response, hidden)
         if not response.content:
@@ -356,6 +363,41 @@ class PostgresClient:
             raise ResponseFormatError(
                 method, path, response.status_code, detail=_not_json(response, hidden)
             ) from None
+
+    def _request(
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: dict[str, Any] | None,
+        hidden: list[str],
+    ) -> requests.Response:
+        started = time.monotonic()
+        try:
+            response = session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(method, path, _redact(_describe_transport_error(exc), hidden)) from None
+        log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, time.monotonic() - started)
+        return response
+
+    def _retry_after(self, response: requests.Response, refused: int) -> float:
+        """What the API asked to wait (capped), or exponential backoff when it did not say."""
+        header = response.headers.get("Retry-After")
+        try:
+            asked = Retry().parse_retry_after(header) if header else None
+        except InvalidHeader:
+            asked = None
+        if asked is None:
+            return float(min(self._policy.backoff_max, self._policy.backoff_factor * 2**refused))
+        return min(asked, self._policy.max_retry_after)
 
     def _parse(self, method: str, path: str, model: type[T], raw: Any) -> T:
         try:
@@ -394,11 +436,12 @@ def _retries(
     )
     retries.sleeper = sleeper
     retries.max_retry_after = policy.max_retry_after
-    retries.single_shot = single_shot
     return retries
 
 
-def _error_from(method: str, path: str, response: requests.Response, hidden: list[str]) -> ApiError:
+def _error_from(
+    method: str, path: str, response: requests.Response, hidden: list[str], waited: float | None = None
+) -> ApiError:
     messages: tuple[ErrorMessage, ...] = ()
     detail = ""
     try:
@@ -419,7 +462,9 @@ def _error_from(method: str, path: str, response: requests.Response, hidden: lis
             )
     retry_after = response.headers.get("Retry-After")
     if response.status_code == 429 and retry_after:
-        detail = f"the API asked to wait {retry_after}s"
+        detail = f"the API asked to wait {_redact(retry_after, hidden)[:40]}s"
+    if waited is not None:
+        detail = f"{detail}; gave up after waiting {waited:.0f}s in all".lstrip("; ")
     return ApiError(method, path, response.status_code, messages, detail)
 
 

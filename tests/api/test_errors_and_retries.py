@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 import urllib.parse
 
 import pytest
@@ -19,6 +20,7 @@ from ionos_postgres_pulumi.provider.api import (
     TransportError,
 )
 from ionos_postgres_pulumi.provider.api import models as m
+from ionos_postgres_pulumi.provider.api.throttle import RateGate
 from tests.payloads import cluster_properties
 
 
@@ -30,27 +32,34 @@ def attempts(emulator: RunningEmulator, method: str, path: str) -> int:
     return sum(1 for r in emulator.admin.requests() if r["method"] == method and r["path"] == path)
 
 
+def recording_client(emulator: RunningEmulator, sleeps: list[float], policy: RetryPolicy) -> PostgresClient:
+    """A client that records its waits instead of sleeping them, with a rate gate of its own."""
+    return PostgresClient(
+        "de-fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        sleeper=sleeps.append,
+        retry=policy,
+        gate=RateGate(),
+    )
+
+
 def test_429_is_retried_honouring_retry_after(
     client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
 ) -> None:
     emulator.admin.add_fault("status", status=429, retryAfter=3, times=2, path="^/versions$")
     assert len(client.list_versions()) == 6
     assert attempts(emulator, "GET", "/versions") == 3
-    assert sleeps == [3, 3]
+    assert len(sleeps) == 2
+    assert all(2.5 <= slept <= 3 + RetryPolicy().rate_limit_spread for slept in sleeps), sleeps
 
 
 def test_retry_after_is_capped(emulator: RunningEmulator, sleeps: list[float]) -> None:
-    client = PostgresClient(
-        "de-fra",
-        api_url=emulator.api_url,
-        token=emulator.token,
-        env={},
-        sleeper=sleeps.append,
-        retry=RetryPolicy(max_retry_after=10),
-    )
+    client = recording_client(emulator, sleeps, RetryPolicy(max_retry_after=10, rate_limit_spread=0))
     emulator.admin.add_fault("status", status=429, retryAfter=3600, times=1)
     client.list_versions()
-    assert sleeps == [10]
+    assert sleeps == [pytest.approx(10, abs=0.5)]
 
 
 def test_503_without_retry_after_backs_off_exponentially(
@@ -65,16 +74,74 @@ def test_503_without_retry_after_backs_off_exponentially(
         assert base <= slept <= base + 0.25
 
 
-def test_429_that_never_ends_gives_an_error_after_the_retries(
-    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+def test_429_that_never_ends_gives_an_error_after_the_wait_budget(
+    emulator: RunningEmulator, sleeps: list[float]
 ) -> None:
-    emulator.admin.add_fault("status", status=429, retryAfter=1, times=None)
+    client = recording_client(emulator, sleeps, RetryPolicy(rate_limit_wait=20, rate_limit_spread=0))
+    emulator.admin.add_fault("status", status=429, retryAfter=3, times=None)
     with pytest.raises(ApiError) as caught:
         client.list_versions()
     assert caught.value.http_status == 429
     assert "rate limit" in str(caught.value)
-    assert attempts(emulator, "GET", "/versions") == 6
-    assert len(sleeps) == 5
+    assert "gave up after waiting 18s in all" in str(caught.value)
+    assert sleeps == [pytest.approx(3, abs=0.5)] * 6  # a seventh wait would pass the 20 s budget
+    assert attempts(emulator, "GET", "/versions") == 7
+
+
+def test_429_without_retry_after_backs_off(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    body = '{"httpStatus": 429, "messages": [{"errorCode": "paas-rate-1", "message": "slow down"}]}'
+    emulator.admin.add_fault(  # an answer without Retry-After
+        "raw", status=429, body=body, contentType="application/json", times=3, path="^/versions$"
+    )
+    client.list_versions()
+    assert attempts(emulator, "GET", "/versions") == 4
+    bases = [0.5, 1.0, 2.0]  # backoff_factor 0.5, doubling, plus at most the spread of jitter
+    for slept, base in zip(sleeps, bases, strict=True):
+        assert base - 0.2 <= slept <= 2 * base, sleeps
+
+
+def test_more_callers_than_the_quota_admits_all_get_through(emulator: RunningEmulator) -> None:
+    """Thirty callers at once under 4 requests a second: a count of retries would run out, a budget of
+    time does not."""
+    emulator.admin.set_rate_limit(4, 1)
+    gate = RateGate()
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            with PostgresClient(
+                "de-fra", api_url=emulator.api_url, token=emulator.token, env={}, gate=gate
+            ) as c:
+                c.list_versions()
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    callers = [threading.Thread(target=call) for _ in range(30)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=120)
+    assert [str(e) for e in errors] == []
+    served = [r["status"] for r in emulator.admin.requests() if r["path"] == "/versions"]
+    assert served.count(200) == 30
+    assert served.count(429) > 0, "the quota never bit; the test tested nothing"
+
+
+def test_a_429_holds_back_the_other_clients_of_the_api(emulator: RunningEmulator) -> None:
+    """A call that starts while the API's wait is not over waits too, instead of being refused."""
+    gate, first, second = RateGate(), list[float](), list[float]()
+    emulator.admin.add_fault("status", status=429, retryAfter=5, times=1, path="^/versions$")
+    for sleeps in (first, second):
+        with PostgresClient(
+            "de-fra", api_url=emulator.api_url, token=emulator.token, env={}, sleeper=sleeps.append, gate=gate
+        ) as api:
+            api.list_versions()
+    assert len(first) == len(second) == 1
+    assert 4 <= second[0] <= 5 + RetryPolicy().rate_limit_spread
+    statuses = [r["status"] for r in emulator.admin.requests() if r["path"] == "/versions"]
+    assert statuses == [429, 200, 200]  # the second client was never refused
 
 
 def test_post_is_not_retried_on_500(client: PostgresClient, emulator: RunningEmulator) -> None:
@@ -99,7 +166,8 @@ def test_post_is_retried_on_429(
     created = client.create_cluster(properties())
     assert created.state == "PROVISIONING"
     assert attempts(emulator, "POST", "/clusters") == 2
-    assert sleeps == [2]
+    assert len(sleeps) == 1
+    assert 1.5 <= sleeps[0] <= 2 + RetryPolicy().rate_limit_spread
     assert len(client.list_clusters()) == 1
 
 
