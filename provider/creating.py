@@ -123,10 +123,11 @@ def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
         if not exc.outcome_unknown:
             journal.forget(key)
             raise ProviderError(f"cluster {inputs['name']!r} was not created: {exc}") from None
-        until = time.time() + (
-            LOOK_AFTER_AN_ERROR if exc.answered else settle - (time.monotonic() - posted_at)
-        )
-        found = _look_until(client, inputs, until)
+        if not exc.answered:
+            # Counted from now, not from the first try: the POST that got no answer may have been sent
+            # late (after the API's rate limit held it back), and the note tells the next run as much.
+            journal.note(key, settle)
+        found = _look_until(client, inputs, time.time() + (LOOK_AFTER_AN_ERROR if exc.answered else settle))
         if found is None and not exc.answered:
             raise _unsettled(inputs, client, exc, settle) from None  # the note stays for the next run
         journal.forget(key)

@@ -121,15 +121,17 @@ def _wait(
     keep: bool,
 ) -> ClusterRead | None:
     key = _timing_key(client, transition) if started is not None else None
+    until = (time.monotonic() if started is None else started) + timeout
     try:
-        result = wait_for(
-            lambda: _fetch(client, cluster_id, transition),
-            lambda seen: not isinstance(seen, Unanswered) and done(seen),
-            timeout,
-            on_poll=Progress(cluster_id, transition.value).poll,
-            expected=timings.expected(key) if key else None,
-            started=started,
-        )
+        with client.deadline(until):  # a rate limit does not stretch the timeout
+            result = wait_for(
+                lambda: _fetch(client, cluster_id, transition),
+                lambda seen: not isinstance(seen, Unanswered) and done(seen),
+                timeout,
+                on_poll=Progress(cluster_id, transition.value).poll,
+                expected=timings.expected(key) if key else None,
+                started=started,
+            )
     except WaitTimeout as exc:
         raise _timed_out(cluster_id, transition, exc, keep) from None
     if key:

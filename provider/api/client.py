@@ -14,9 +14,11 @@ A client is cheap to build and holds credentials, so it refuses to be pickled: b
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -70,9 +72,11 @@ class RetryPolicy:
     """How hard the client tries before it reports an error.
 
     A 429 is retried for as long as the API asks: each wait is what `Retry-After` says (capped at
-    `max_retry_after`) plus up to `rate_limit_spread` of jitter, until one call has waited
-    `rate_limit_wait` in all. Any other failure that may be retried is tried at most 6 times, with
-    waits of 0.5, 1, 2, 4, 8 s (plus up to 0.25 s of jitter, each capped at 30 s).
+    `max_retry_after`; without it, or when it is unreadable or 0, 0.5, 1, 2, ... s up to
+    `backoff_max`) plus up to `rate_limit_spread` of jitter. The client gives up when the next wait
+    would take the call past `rate_limit_wait`, counted from its start. Any other failure that may be
+    retried is tried at most 6 times, with waits of 0.5, 1, 2, 4, 8 s (plus up to 0.25 s of jitter,
+    each capped at 30 s).
     """
 
     retries: int = 5
@@ -107,7 +111,7 @@ class _ApiRetry(Retry):
         return float(min(self.backoff_max, value))
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        seconds = super().get_retry_after(response)
+        seconds = _parse_retry_after(response.headers.get("Retry-After"))
         return None if seconds is None else min(seconds, self.max_retry_after)
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
@@ -194,6 +198,7 @@ class PostgresClient:
         self._session.verify = True
         self._policy, self._sleeper = retry or RetryPolicy(), sleeper
         self._gate = gate or RateGate.shared(self.base_url)  # the API's quota is the process's
+        self._deadline = math.inf  # see `deadline`; a client serves one operation, in one thread
         adapter = HTTPAdapter(max_retries=_retries(self._policy, sleeper), pool_maxsize=8)
         self._session.mount(self.base_url, adapter)
         self._once: requests.Session | None = None  # made when first needed (see _once_session)
@@ -334,25 +339,14 @@ class PostgresClient:
         secrets: tuple[str, ...] = (),
         session: requests.Session | None = None,
     ) -> Any:
-        """One call; `secrets` are values of this request (a password) to hide in any error text.
-
-        A 429 means the API did nothing, so any method is sent again once the API's wait is over.
-        """
+        """One call; `secrets` are values of this request (a password) to hide in any error text."""
         hidden = [*self._secrets, *secrets]
-        waited, refused = 0.0, 0
-        pause = self._gate.wait(self._policy.rate_limit_spread)
-        while True:
-            if pause > 0:
-                self._sleeper(pause)
-                waited += pause
-            response = self._request(session or self._session, method, path, params, body, hidden)
-            if response.status_code != 429:
-                break
-            self._gate.close_for(self._retry_after(response, refused))
-            refused += 1
-            pause = self._gate.wait(self._policy.rate_limit_spread)
-            if waited + pause > self._policy.rate_limit_wait:
-                raise _error_from(method, path, response, hidden, waited=waited)
+        response = self._admitted(
+            lambda: self._request(session or self._session, method, path, params, body, hidden),
+            method,
+            path,
+            hidden,
+        )
         if response.status_code not in expect:
             raise _error_from(method, path, response, hidden)
         if not response.content:
@@ -363,6 +357,41 @@ class PostgresClient:
             raise ResponseFormatError(
                 method, path, response.status_code, detail=_not_json(response, hidden)
             ) from None
+
+    def _admitted(
+        self, send: Callable[[], requests.Response], method: str, path: str, hidden: list[str]
+    ) -> requests.Response:
+        """The answer that is not a 429: a 429 means the API did nothing, so any method is sent again
+        once the API's wait is over, until the wait would pass the budget (or the caller's deadline)."""
+        started = time.monotonic()
+        budget = min(self._policy.rate_limit_wait, self._deadline - started)
+        waited, refused = 0.0, 0
+        pause = min(self._gate.wait(self._policy.rate_limit_spread), max(0.0, budget))
+        while True:
+            if pause > 0:
+                self._sleeper(pause)
+                waited += pause
+            response = send()
+            if response.status_code != 429:
+                return response
+            self._gate.close_for(self._retry_after(response, refused))
+            refused += 1
+            pause = self._gate.wait(self._policy.rate_limit_spread)
+            spent = max(waited, time.monotonic() - started)  # the wall clock also counts 5xx retries
+            if spent + pause > budget:
+                raise _error_from(method, path, response, hidden, waited=spent)
+
+    @contextlib.contextmanager
+    def deadline(self, until: float) -> Iterator[None]:
+        """Within the block, waiting out 429s ends at `until` (monotonic time), even within the budget.
+
+        For a caller with a deadline of its own (the waiter), which it must not overrun by a rate limit.
+        """
+        before, self._deadline = self._deadline, min(self._deadline, until)
+        try:
+            yield
+        finally:
+            self._deadline = before
 
     def _request(
         self,
@@ -389,13 +418,10 @@ class PostgresClient:
         return response
 
     def _retry_after(self, response: requests.Response, refused: int) -> float:
-        """What the API asked to wait (capped), or exponential backoff when it did not say."""
-        header = response.headers.get("Retry-After")
-        try:
-            asked = Retry().parse_retry_after(header) if header else None
-        except InvalidHeader:
-            asked = None
-        if asked is None:
+        """What the API asked to wait (capped), or exponential backoff when it did not say (or said 0,
+        or a time already past, which would be asking again at once, for ever)."""
+        asked = _parse_retry_after(response.headers.get("Retry-After"))
+        if asked is None or asked <= 0:
             return float(min(self._policy.backoff_max, self._policy.backoff_factor * 2**refused))
         return min(asked, self._policy.max_retry_after)
 
@@ -409,6 +435,16 @@ class PostgresClient:
             raise ResponseFormatError(
                 method, path, 200, detail=f"the response does not match the v2 API: {problems}"
             ) from None
+
+
+def _parse_retry_after(header: str | None) -> float | None:
+    """Seconds from `Retry-After` (a number or an HTTP date); None when absent or unreadable."""
+    if not header:
+        return None
+    try:
+        return float(Retry().parse_retry_after(header))
+    except (InvalidHeader, ValueError, OverflowError):  # junk, 5,000 digits, the year 99999
+        return None
 
 
 def _passwords(credentials: models.Credentials | None) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -20,6 +21,7 @@ from ionos_postgres_pulumi.provider.api import (
     TransportError,
 )
 from ionos_postgres_pulumi.provider.api import models as m
+from ionos_postgres_pulumi.provider.api.client import _parse_retry_after
 from ionos_postgres_pulumi.provider.api.throttle import RateGate
 from tests.payloads import cluster_properties
 
@@ -385,3 +387,51 @@ def test_a_password_echoed_in_another_spelling_is_hidden_too(
     assert shown not in str(caught.value)
     assert password not in str(caught.value)
     assert "bad password ***" in str(caught.value)
+
+
+def test_a_retry_after_of_0_backs_off_instead_of_asking_again_at_once(
+    emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    """0 (or an HTTP date already past) would mean asking again at once, for ever."""
+    client = recording_client(emulator, sleeps, RetryPolicy(rate_limit_wait=20, rate_limit_spread=0))
+    emulator.admin.add_fault("status", status=429, retryAfter=0, times=None, path="^/versions$")
+    with pytest.raises(ApiError) as caught:
+        client.list_versions()
+    assert caught.value.http_status == 429
+    assert sleeps == pytest.approx([0.5, 1, 2, 4, 8], abs=0.1)  # the next, 16 s, would pass 20 s in all
+    assert attempts(emulator, "GET", "/versions") == 6
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        ("abc", None),
+        ("-5", None),
+        ("1.5", None),
+        ("9" * 5000, None),  # more digits than int() takes
+        ("Fri, 31 Dec 99999 23:59:59 GMT", None),  # a year out of range
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # past
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_values_are_read_or_ignored_never_raised(
+    header: str | None, seconds: float | None
+) -> None:
+    assert _parse_retry_after(header) == seconds
+
+
+def test_a_rate_limit_does_not_take_a_call_past_its_callers_deadline(
+    client: PostgresClient, emulator: RunningEmulator, sleeps: list[float]
+) -> None:
+    emulator.admin.add_fault("status", status=429, retryAfter=3, times=None, path="^/versions$")
+    with client.deadline(time.monotonic() + 7), pytest.raises(ApiError) as caught:
+        client.list_versions()
+    assert caught.value.http_status == 429
+    assert 1 <= len(sleeps) <= 2 and sum(sleeps) <= 7, sleeps  # not the 300 s budget
+    with client.deadline(time.monotonic() - 1), pytest.raises(ApiError):  # passed: no wait at all now
+        client.list_versions()
+    assert attempts(emulator, "GET", "/versions") == len(sleeps) + 2

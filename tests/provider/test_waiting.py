@@ -3,12 +3,20 @@ when the duration is known from before, and a deadline."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from ionos_postgres_pulumi.provider import timings
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.provider import timings, waiting
+from ionos_postgres_pulumi.provider.api import PostgresClient, RetryPolicy
+from ionos_postgres_pulumi.provider.api.models import ClusterCreateProperties
+from ionos_postgres_pulumi.provider.api.throttle import RateGate
+from ionos_postgres_pulumi.provider.errors import ProviderError
 from ionos_postgres_pulumi.provider.polling import PollSchedule, WaitTimeout, wait_for
+from ionos_postgres_pulumi.provider.waiting import Transition
+from tests.payloads import cluster_properties
 
 
 class FakeClock:
@@ -171,3 +179,24 @@ def test_a_wait_that_started_before_its_deadline_passed_looks_once_and_gives_up(
             started=900.0,
         )
     assert all(s >= 0 for s in slept)
+
+
+def test_a_rate_limit_does_not_stretch_a_wait_past_its_timeout(emulator: RunningEmulator) -> None:
+    """Every read answered 429: the wait gives up at its timeout (3 s), not at the client's budget (30 s)."""
+    client = PostgresClient(
+        "de-fra",
+        api_url=emulator.api_url,
+        token=emulator.token,
+        env={},
+        retry=RetryPolicy(rate_limit_wait=30),
+        gate=RateGate(),
+    )
+    emulator.admin.set_pace(create="manual")
+    cluster = client.create_cluster(ClusterCreateProperties.model_validate(cluster_properties()))
+    emulator.admin.add_fault("status", status=429, retryAfter=2, times=None, method="GET")
+    began = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        waiting.until_available(client, cluster, 3.0, Transition.CREATE)
+    assert time.monotonic() - began < 6
+    assert "the API stopped answering" in str(caught.value)
+    assert "HTTP 429" in str(caught.value)

@@ -233,6 +233,24 @@ def test_a_post_slower_than_the_read_timeout(emu: RunningEmulator, figures: Scen
         session.finish(figures)
 
 
+def test_a_post_held_back_by_the_rate_limit_then_slower_than_the_read_timeout(
+    emu: RunningEmulator, figures: Scenario
+) -> None:
+    """The wait for a lost answer counts from the POST that got no answer, not from the first try: two
+    429s (8 s and more) would otherwise have used up the 7 s window before the last POST was sent."""
+    session = Session(emu, env={"IONOS_API_TIMEOUT": "1", "IONOS_PG_JOURNAL": "off"})
+    try:
+        emu.admin.add_fault("status", status=429, retryAfter=4, times=2, method="POST")
+        emu.admin.add_fault("delay", seconds=3.0, times=1, method="POST")  # then carried out after 3 s
+        cluster_id, outs, _ = session.create(__owner=OWNER)
+        assert outs["state"] == "AVAILABLE"
+        assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
+        assert [r["status"] for r in posted(emu)][:2] == [429, 429]
+        assert len(posted(emu)) == 3  # two refused, one carried out; never a fourth
+    finally:
+        session.finish(figures)
+
+
 def test_kill_9_during_a_slow_post_then_an_immediate_rerun(
     emu: RunningEmulator, tmp_path: Path, figures: Scenario
 ) -> None:
