@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,3 +52,16 @@ def test_the_import_root_links_the_repositorys_folders() -> None:
         link = REPO / ROOT / folder
         assert link.is_symlink()
         assert link.resolve() == REPO / folder
+
+
+def test_each_lazy_package_hands_out_exactly_the_names_it_lists() -> None:
+    """`__all__` is what type checkers and `import *` see; the lazy table is what an import finds."""
+    for package in (ROOT, f"{ROOT}.provider.api"):
+        script = (
+            f"import {package} as p, sys; "
+            "assert sorted(p.__all__) == sorted(p._WHERE), (sorted(p.__all__), sorted(p._WHERE)); "
+            "[getattr(p, n) for n in p.__all__]; "
+            "assert set(p.__all__) <= set(dir(p)); "
+            "assert not hasattr(p, 'no_such_name')"
+        )
+        subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True)
