@@ -175,7 +175,7 @@ def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead |
     same_name = _same_name(client, name)
     owner = inputs.get(OWNER_KEY)
     if owner:
-        mine = [c for c in same_name if owner_of(c.properties.description) == owner]
+        mine = _marked_by(owner, same_name)
     else:
         mine = [c for c in same_name if not owner_of(c.properties.description) and _same_identity(c, inputs)]
     if len(mine) > 1 and not owner:
@@ -203,8 +203,11 @@ def _same_name(client: PostgresClient, name: str) -> list[ClusterRead]:
 def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: str) -> None:
     owner = inputs.get(OWNER_KEY)
     if owner:
-        mine = [c for c in _same_name(client, inputs["name"]) if owner_of(c.properties.description) == owner]
-        _keep_one(client, mine, keep)
+        _keep_one(client, _marked_by(owner, _same_name(client, inputs["name"])), keep)
+
+
+def _marked_by(owner: str, clusters: list[ClusterRead]) -> list[ClusterRead]:
+    return [c for c in clusters if owner_of(c.properties.description) == owner]
 
 
 def _keep_one(client: PostgresClient, mine: list[ClusterRead], keep: str | None) -> ClusterRead:

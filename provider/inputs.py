@@ -31,19 +31,15 @@ DEFAULTS: Mapping[str, Any] = {
     "metrics_enabled": False,
     "backup_retention_days": rules.DEFAULT_BACKUP_RETENTION_DAYS,
 }
-KNOWN_INPUTS = frozenset(
-    {r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES} | set(NOT_API_FIELDS)
-)
+KNOWN_INPUTS = frozenset({r.top_input for r in rules.CLUSTER_FIELD_RULES} | set(NOT_API_FIELDS))
 REQUIRED_TOP_LEVEL = (
     "location",
     *dict.fromkeys(
-        r.input_path.split(".")[0]
-        for r in rules.CLUSTER_FIELD_RULES
-        if r.required and r.input_path not in DEFAULTS
+        r.top_input for r in rules.CLUSTER_FIELD_RULES if r.required and r.input_path not in DEFAULTS
     ),
 )
 OBJECT_INPUTS = (
-    *dict.fromkeys(r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if "." in r.input_path),
+    *dict.fromkeys(r.top_input for r in rules.CLUSTER_FIELD_RULES if r.nested),
     "restore_from_backup",
     "timeouts",
 )

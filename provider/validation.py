@@ -25,14 +25,13 @@ from .inputs import (
 
 Violations = list[rules.Violation]
 # Objects that hold a secret: a value of the wrong shape is never shown, it may be the secret itself.
-SECRET_OBJECTS = frozenset(r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if r.secret)
+SECRET_OBJECTS = frozenset(r.top_input for r in rules.CLUSTER_FIELD_RULES if r.secret)
 RESTORE_FIELDS = ("source_backup_id", "recovery_target_datetime")
 # The fields of the objects that hold API fields (restore_from_backup and timeouts are checked below).
+_NESTED = [r for r in rules.CLUSTER_FIELD_RULES if r.nested]
 NESTED_FIELDS: dict[str, set[str]] = {
-    parent: {
-        r.input_path.split(".")[1] for r in rules.CLUSTER_FIELD_RULES if r.input_path.startswith(parent + ".")
-    }
-    for parent in {r.input_path.split(".")[0] for r in rules.CLUSTER_FIELD_RULES if "." in r.input_path}
+    parent: {r.input_path.split(".", 1)[1] for r in _NESTED if r.top_input == parent}
+    for parent in {r.top_input for r in _NESTED}
 }
 
 
@@ -101,14 +100,13 @@ def _location_violations(inputs: Mapping[str, Any]) -> Violations:
 def _field_violations(inputs: Mapping[str, Any]) -> Violations:
     found = []
     for rule in rules.CLUSTER_FIELD_RULES:
-        parent = rule.input_path.split(".")[0]
-        if "." in rule.input_path and not isinstance(inputs.get(parent), Mapping):
+        if rule.nested and not isinstance(inputs.get(rule.top_input), Mapping):
             continue  # reported as missing or not an object
         value = get_path(inputs, rule.input_path)
         if is_unknown(value):
             continue
         if value is None:
-            if rule.required and inputs.get(parent) is not None:
+            if rule.required and inputs.get(rule.top_input) is not None:
                 found.append(rules.Violation(rule.input_path, None, f"is required; must be {rule.describe}"))
             continue
         problem = rule.check(value)

@@ -213,6 +213,16 @@ class FieldRule:
     json_type: type = str
     secret: bool = False
 
+    @property
+    def top_input(self) -> str:
+        """The resource input that holds the field: `instances` for `instances.ram`."""
+        return self.input_path.split(".")[0]
+
+    @property
+    def nested(self) -> bool:
+        """Whether the field sits inside an object input (`instances.ram`), not at the top (`name`)."""
+        return "." in self.input_path
+
 
 # Input names are the wire names in snake_case, except the backup's, which are flat on the resource.
 _INPUT_NAMES = {"backup.location": "backup_location", "backup.retentionDays": "backup_retention_days"}
