@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .admin_input import flag, only_known, optional_number, optional_text, optional_whole, text, whole
@@ -24,22 +24,6 @@ REQUEST_ACTIONS = ("status", "raw", "delay", "drop", "lose_response")
 TRANSITION_ACTIONS = ("fail",)
 DEFAULT_MESSAGE = "the emulator was told to fail here"
 MAX_DELAY_SECONDS = 3600.0
-JSON_FIELDS = (
-    "action",
-    "method",
-    "path",
-    "region",
-    "transition",
-    "status",
-    "retryAfter",
-    "seconds",
-    "message",
-    "body",
-    "contentType",
-    "process",
-    "times",
-    "skip",
-)
 _CAMEL_CASE = {"retry_after": "retryAfter", "content_type": "contentType"}
 
 
@@ -90,24 +74,7 @@ class FaultRule:
         return rule
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "action": self.action,
-            "method": self.method,
-            "path": self.path,
-            "region": self.region,
-            "transition": self.transition,
-            "status": self.status,
-            "retryAfter": self.retry_after,
-            "seconds": self.seconds,
-            "message": self.message,
-            "body": self.body,
-            "contentType": self.content_type,
-            "process": self.process,
-            "times": self.times,
-            "skip": self.skip,
-            "hits": self.hits,
-        }
+        return {_CAMEL_CASE.get(key, key): value for key, value in asdict(self).items()}
 
     def _matches_request(self, method: str, region: str, path: str) -> bool:
         return (
@@ -128,6 +95,12 @@ class FaultRule:
         if self.times is not None:
             self.times -= 1
         return True
+
+
+# What the admin API accepts for a fault: every field but those the emulator keeps itself.
+JSON_FIELDS = tuple(
+    _CAMEL_CASE.get(f.name, f.name) for f in fields(FaultRule) if f.name not in ("id", "hits")
+)
 
 
 def _action(values: Mapping[str, Any]) -> str:

@@ -14,8 +14,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -26,7 +25,7 @@ from .admin_routes import ADMIN_ROUTES
 from .api_routes import API_ROUTES
 from .faults import FaultRule
 from .problems import ApiProblem
-from .routing import Answer, Request, RouteTable
+from .routing import Answer, Match, Request, RouteTable
 from .wire import ASCII_DIGITS
 
 if TYPE_CHECKING:
@@ -62,14 +61,7 @@ class RequestRecord:
     fault: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "time": self.time,
-            "method": self.method,
-            "region": self.region,
-            "path": self.path,
-            "status": self.status,
-            "fault": self.fault,
-        }
+        return asdict(self)
 
 
 class Hangup(Exception):
@@ -202,10 +194,10 @@ class Handler(BaseHTTPRequestHandler):
         if match is None or not match.route.public:
             self._authenticate(admin=True)
         body = self._read_body()
-        return self._route(ADMIN_ROUTES, target, body)
+        return self._route(ADMIN_ROUTES, target, body, match)
 
-    def _route(self, table: RouteTable, target: Target, body: bytes) -> Answer:
-        match = table.find(self.command, target.path)
+    def _route(self, table: RouteTable, target: Target, body: bytes, match: Match | None = None) -> Answer:
+        match = match or table.find(self.command, target.path)
         if match is None:
             raise table.refusal(self.command, target.path)
         request = Request(
@@ -306,13 +298,13 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers --------------------------------------------------------------------------------
 
-    def _send(self, answer: Answer, headers: Mapping[str, str] | None = None) -> None:
+    def _send(self, answer: Answer) -> None:
         try:
             self.send_response(answer.status)
             if answer.body:
                 self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
-            for key, value in {**answer.headers, **(headers or {})}.items():
+            for key, value in answer.headers.items():
                 self.send_header(key, value)
             if self.close_connection:
                 self.send_header("Connection", "close")

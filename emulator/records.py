@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import limits
-from .wire import CONTRACT, USER, USER_ID, iso, plain_metadata
+from .wire import CONTRACT, iso, plain_metadata
 
 MISSING: Any = object()
 _DNS_ALPHABET = string.ascii_lowercase + string.digits
@@ -46,12 +46,7 @@ class ClusterRecord:
     def document(self, base_url: str) -> dict[str, Any]:
         """The `ClusterRead` envelope."""
         metadata: dict[str, Any] = {
-            "createdDate": iso(self.created_at),
-            "createdBy": USER,
-            "createdByUserId": USER_ID,
-            "lastModifiedDate": iso(self.modified_at),
-            "lastModifiedBy": USER,
-            "lastModifiedByUserId": USER_ID,
+            **plain_metadata(self.created_at, self.modified_at),
             "resourceURN": f"ionos:dbaas:{self.region}:{CONTRACT}:postgresql/clusters/{self.id}",
             "state": self.state,
             "dnsName": self.dns_name,

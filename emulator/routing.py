@@ -7,6 +7,7 @@ answer in the IONOS error shape.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,9 +87,13 @@ class Route:
     handler: RouteHandler
     public: bool = False  # answered without a token
 
+    @functools.cached_property
+    def _expected(self) -> list[str]:
+        return [part for part in self.pattern.split("/") if part]
+
     def bind(self, segments: list[str]) -> dict[str, str] | None:
         """The placeholders' values when `segments` fit the pattern, else None."""
-        expected = [part for part in self.pattern.split("/") if part]
+        expected = self._expected
         if len(expected) != len(segments):
             return None
         params = {}
@@ -113,8 +118,7 @@ class RouteTable:
     def find(self, method: str, path: str) -> Match | None:
         segments = [part for part in path.split("/") if part]
         for route in self.routes:
-            params = route.bind(segments)
-            if params is not None and route.method == method:
+            if route.method == method and (params := route.bind(segments)) is not None:
                 return Match(route, params)
         return None
 

@@ -149,8 +149,7 @@ class EmulatorState:
             return self.create_cluster(region, body, cluster_id), True
         self._check_body(properties, credentials_required=False)
         with self.lock:  # one section from here on: what was checked is what is changed
-            self.tick()
-            record = self.get_cluster(region, cluster_id)
+            record = self.get_cluster(region, cluster_id)  # brought up to date
             if record.state in BUSY_STATES:
                 raise ApiProblem(
                     409, [f"cluster {cluster_id} is {record.state}; it accepts changes only when AVAILABLE"]

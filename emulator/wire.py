@@ -29,13 +29,14 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plain_metadata(created: float) -> dict[str, Any]:
-    """The generic `Metadata` of backups, backup locations and versions (no state, no URN)."""
+def plain_metadata(created: float, modified: float | None = None) -> dict[str, Any]:
+    """The generic `Metadata` of backups, backup locations and versions (no state, no URN); a cluster's
+    adds to it."""
     return {
         "createdDate": iso(created),
         "createdBy": USER,
         "createdByUserId": USER_ID,
-        "lastModifiedDate": iso(created),
+        "lastModifiedDate": iso(created if modified is None else modified),
         "lastModifiedBy": USER,
         "lastModifiedByUserId": USER_ID,
     }

@@ -233,7 +233,7 @@ CLUSTER_FIELDS: tuple[Field, ...] = (
     Field("backup.retentionDays", Integer(RETENTION_DAYS), required=True),
 )
 # The objects that hold the dotted fields above.
-CLUSTER_OBJECTS = ("instances", "connection", "maintenanceWindow", "credentials", "backup")
+CLUSTER_OBJECTS = tuple(dict.fromkeys(f.path.split(".")[0] for f in CLUSTER_FIELDS if "." in f.path))
 
 CLUSTER_STATES = ("PROVISIONING", "AVAILABLE", "UPDATING", "DESTROYING", "FAILED")
 POSTGRES_PORT = 5432
