@@ -81,17 +81,10 @@ class ProviderWatch:
 
 
 def _up(engine: Engine, emu: RunningEmulator, project: Path, clusters: int, parallel: int | None) -> Measured:
-    from pulumi import automation as auto
+    from tests.engine import configure
 
     stack = engine.stack(project, f"c{clusters}-p{parallel or 'default'}")
-    stack.set_all_config(
-        {
-            "bench-parallel:clusters": auto.ConfigValue(str(clusters)),
-            "bench-parallel:password": auto.ConfigValue("Bench-Passw0rd!", secret=True),
-            "ionos:token": auto.ConfigValue(emu.token, secret=True),
-            "ionos:endpoint": auto.ConfigValue(emu.api_url),
-        }
-    )
+    configure(stack, emu, clusters=str(clusters))
     events: list[tuple[float, str]] = []
 
     def on_event(event: Any) -> None:

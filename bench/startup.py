@@ -61,7 +61,7 @@ def run() -> list[Row]:
     return [
         Row(
             "start-up",
-            f"`import provider` beyond `import pulumi` ({pulumi * ms:.0f} ms)",
+            f"importing the provider beyond `import pulumi` ({pulumi * ms:.0f} ms)",
             f"{program * ms:.0f} ms",
             f"{sdk * ms:.0f} ms (import the generated SDK)",
             program / sdk,

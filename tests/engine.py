@@ -27,6 +27,12 @@ HOW_TO_GET_THE_CLI = (
     "scripts/ensure-pulumi can build it from its Go modules"
 )
 
+NO_HOST = (
+    "no pulumi-language-python beside the CLI or on PATH, so programs run as inline programs here; an "
+    "official CLI installation has it, or put the folder ../shared/tools/pulumi-language-python/unpack "
+    "prints on PATH"
+)
+
 
 @pytest.fixture(scope="session")
 def pulumi_bin_dirs() -> list[Path]:

@@ -118,8 +118,7 @@ def test_backups_with_their_recovery_windows(api_env: RunningEmulator) -> None:
 
 
 def make_clusters(emulator: RunningEmulator, *names: str) -> list[str]:
-    env = {"IONOS_TOKEN": emulator.token, "IONOS_API_URL": emulator.api_url}
-    with PostgresClient("de-fra", env=env) as client:
+    with PostgresClient("de-fra", env=emulator.env()) as client:
         return [
             client.create_cluster(m.ClusterCreateProperties.model_validate(cluster_properties(name=name))).id
             for name in names

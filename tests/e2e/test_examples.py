@@ -11,7 +11,7 @@ from pulumi import automation as auto
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import REPO, Engine, write_project
-from tests.engine import configure, copy_project
+from tests.engine import NO_HOST, configure, copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -73,11 +73,6 @@ import pulumi
 pulumi.export("pid", os.getpid())
 pulumi.export("python", sys.executable)
 """
-NO_HOST = (
-    "no pulumi-language-python beside the CLI or on PATH, so programs run as inline programs here; an "
-    "official CLI installation has it, or put the folder ../shared/tools/pulumi-language-python/unpack "
-    "prints on PATH"
-)
 
 
 def test_with_a_language_host_a_program_runs_as_pulumi_up_runs_it(engine: Engine, tmp_path: Path) -> None:

@@ -22,8 +22,7 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import REPO, Engine, write_project
-from tests.e2e.test_examples import NO_HOST
-from tests.engine import PASSWORD, configure
+from tests.engine import NO_HOST, PASSWORD, configure
 
 pytestmark = pytest.mark.e2e
 
@@ -135,13 +134,19 @@ def test_the_public_names_import_from_the_root_in_a_fresh_virtualenv(fresh_venv:
     )
 
 
-def test_a_user_project_with_folders_named_like_ours(
-    engine: Engine, e2e_emulator: RunningEmulator, fresh_venv: Path, tmp_path: Path
-) -> None:
-    project = write_project(tmp_path / "users", "users", PROGRAM, virtualenv=fresh_venv)
+def write_users_project(where: Path, virtualenv: Path) -> Path:
+    """The user's project, with packages of its own named like ours."""
+    project = write_project(where, "users", PROGRAM, virtualenv=virtualenv)
     for folder in ("components", "provider", "emulator"):
         (project / folder).mkdir()
         (project / folder / "__init__.py").write_text(OWN_PACKAGE)
+    return project
+
+
+def test_a_user_project_with_folders_named_like_ours(
+    engine: Engine, e2e_emulator: RunningEmulator, fresh_venv: Path, tmp_path: Path
+) -> None:
+    project = write_users_project(tmp_path / "users", fresh_venv)
     trace = tmp_path / "trace.log"
     extra_env = {"USER_PROJECT_TRACE": str(trace)}
     if engine.has_language_host:
@@ -226,10 +231,7 @@ def test_a_users_own_test_suite_gets_the_emulator_from_the_installed_plugin(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest"], check=True
     )
     suite = tmp_path / "suite"
-    write_project(suite / "project", "users", PROGRAM, virtualenv=fresh_venv)
-    for folder in ("components", "provider", "emulator"):
-        (suite / "project" / folder).mkdir()
-        (suite / "project" / folder / "__init__.py").write_text(OWN_PACKAGE)
+    write_users_project(suite / "project", fresh_venv)
     (suite / "test_infra.py").write_text(USERS_TEST)
     ran = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],

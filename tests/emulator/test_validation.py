@@ -8,7 +8,7 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.emulator.conftest import Raw
-from tests.payloads import PASSWORD, REMOVE, cluster_properties, set_path
+from tests.payloads import DATACENTER_ID, PASSWORD, REMOVE, cluster_properties, set_path
 
 MISSING_BACKUP = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
 
@@ -170,7 +170,7 @@ def test_put_while_busy_is_409(raw: Raw, emulator: RunningEmulator) -> None:
 
 # -- the whole value, exactly --------------------------------------------------------------------------
 
-DATACENTER = "5a029f4a-72e5-11ec-90d6-0242ac120003"
+DATACENTER = DATACENTER_ID
 
 EXACT_REFUSALS: list[tuple[str, Any, int]] = [
     ("name", "cms-prod\n", 422),

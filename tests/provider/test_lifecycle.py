@@ -555,20 +555,12 @@ def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
 ) -> None:
     """Two creates of one resource from two machines: no state can track the second cluster. A cluster of
     the same name with another resource's mark is never touched."""
-    import requests
-
+    from tests.emulator.conftest import Raw
     from tests.payloads import cluster_properties
 
     def made_with(mark: str) -> str:
         properties = cluster_properties(name="orders-db", description=f"Orders [managed by pulumi: {mark}]")
-        answer = requests.post(
-            f"{emu.url}/de-fra/clusters",
-            json={"properties": properties},
-            headers={"Authorization": f"Bearer {emu.token}"},
-            timeout=5,
-        )
-        assert answer.status_code == 201, answer.text
-        created: str = answer.json()["id"]
+        created: str = Raw(emu).create(properties)["id"]
         return created
 
     ours = [made_with("shop/dev/db"), made_with("shop/dev/db")]

@@ -168,17 +168,25 @@ def test_a_wait_that_started_before_its_deadline_passed_looks_once_and_gives_up(
     negative sleep, one look, and the timeout."""
     clock = iter([1000.0, 1000.0, 1000.0, 1000.0])
     slept: list[float] = []
+    looks: list[str] = []
+
+    def look() -> str:
+        looks.append("PROVISIONING")
+        return "PROVISIONING"
+
     with pytest.raises(WaitTimeout):
         wait_for(
-            lambda: "PROVISIONING",
+            look,
             lambda state: state == "AVAILABLE",
             timeout=3,
             expected=100.0,
             clock=lambda: next(clock),
             sleep=slept.append,
-            started=900.0,
+            started=990.0,  # 10 s ago: too early to look by the expected 100 s, already past the 3 s timeout
         )
     assert all(s >= 0 for s in slept)
+    assert slept == [0.0]  # the first poll's wait, cut to what is left of the timeout: nothing
+    assert len(looks) == 1
 
 
 def test_a_rate_limit_does_not_stretch_a_wait_past_its_timeout(emulator: RunningEmulator) -> None:

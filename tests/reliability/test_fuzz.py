@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import socket
 import uuid
 from collections import Counter
@@ -21,6 +22,9 @@ from typing import Any
 
 import pytest
 
+from ionos_postgres_pulumi.emulator.admin_routes import ADMIN_ROUTES as EMULATOR_ADMIN_ROUTES
+from ionos_postgres_pulumi.emulator.api_routes import API_ROUTES as EMULATOR_API_ROUTES
+from ionos_postgres_pulumi.emulator.routing import RouteTable
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from tests.emulator.conftest import WireAnswer, address, read_answer
 from tests.payloads import cluster_properties
@@ -36,36 +40,29 @@ COLLECTIONS = {
     "versions": "version",
 }
 
-API_ROUTES = [
-    ("GET", "/clusters"),
-    ("POST", "/clusters"),
-    ("GET", "/clusters/{cluster}"),
-    ("PUT", "/clusters/{cluster}"),
-    ("DELETE", "/clusters/{cluster}"),
-    ("GET", "/backups"),
-    ("GET", "/backups/{backup}"),
-    ("GET", "/backup-locations"),
-    ("GET", "/backup-locations/{location}"),
-    ("GET", "/versions"),
-    ("GET", "/versions/{version}"),
-]
-ADMIN_ROUTES = [
-    ("GET", "/_emulator/health"),
-    ("GET", "/_emulator/requests"),
-    ("DELETE", "/_emulator/requests"),
-    ("GET", "/_emulator/faults"),
-    ("POST", "/_emulator/faults"),
-    ("DELETE", "/_emulator/faults"),
-    ("GET", "/_emulator/pace"),
-    ("PUT", "/_emulator/pace"),
-    ("PUT", "/_emulator/rate-limit"),
-    ("PUT", "/_emulator/quirks"),
-    ("GET", "/_emulator/clusters"),
-    ("POST", "/_emulator/clusters/{cluster}/advance"),
-    ("POST", "/_emulator/clusters/{cluster}/fail"),
-    ("DELETE", "/_emulator/clusters/{cluster}"),
-    ("POST", "/_emulator/reset"),
-]
+# Every route the emulator has (a new one is fuzzed too), with its placeholders named by the kind of id.
+PLACEHOLDERS = {
+    "{clusterId}": "{cluster}",
+    "{backupId}": "{backup}",
+    "{backupLocationId}": "{location}",
+    "{versionId}": "{version}",
+}
+
+
+def routes(table: RouteTable, prefix: str = "") -> list[tuple[str, str]]:
+    found = []
+    for route in table.routes:
+        path = route.pattern
+        for placeholder, kind in PLACEHOLDERS.items():
+            path = path.replace(placeholder, kind)
+        unknown = set(re.findall(r"\{\w+\}", path)) - set(PLACEHOLDERS.values())
+        assert not unknown, f"{route.pattern}: a kind of id the fuzzer does not know"
+        found.append((route.method, prefix + path))
+    return found
+
+
+API_ROUTES = routes(EMULATOR_API_ROUTES)
+ADMIN_ROUTES = routes(EMULATOR_ADMIN_ROUTES, "/_emulator")
 FIELDS = [
     "name",
     "description",
