@@ -1,8 +1,8 @@
 """One import root: everything is imported as `ionos_postgres_pulumi...`, never by a folder's bare name.
 
-The repository's `provider/`, `components/` and `emulator/` folders are linked into the import root, so a
-bare `import provider` would still work from a checkout and load a second copy of the modules; in a user's
-project it would load the user's own folder. Nothing may rely on it.
+The package's code lives in the import root; the card's top-level names `provider/`, `components/` and
+`emulator/` are links into it. A bare `import provider` would still work from a checkout and load a second
+copy of the modules; in a user's project it would load the user's own folder. Nothing may rely on it.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ def test_nothing_imports_the_folders_by_their_bare_names() -> None:
     assert offenders == {}
 
 
-def test_the_import_root_links_the_repositorys_folders() -> None:
+def test_the_cards_top_level_names_are_links_into_the_import_root() -> None:
     for folder in BARE:
-        link = REPO / ROOT / folder
-        assert link.is_symlink()
-        assert link.resolve() == REPO / folder
+        real = REPO / ROOT / folder
+        assert real.is_dir() and not real.is_symlink()
+        assert (REPO / folder).is_symlink()
+        assert (REPO / folder).resolve() == real
 
 
 def test_each_lazy_package_hands_out_exactly_the_names_it_lists() -> None:

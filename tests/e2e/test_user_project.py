@@ -63,22 +63,66 @@ pulumi.export("dnsName", db.dns_name)
 """
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # Built from a copy of the sources: setuptools' build/ folder in a checkout can hold stale modules.
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    for folder in (ROOT, "provider", "components", "emulator"):
-        ignore = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(REPO / folder, source / folder, symlinks=True, ignore=ignore)
-    out = tmp_path_factory.mktemp("wheel")
+CARD_LINKS = ("provider", "components", "emulator")  # the card's top-level names: links into ROOT
+
+
+def build_wheel(source: Path, out: Path) -> Path:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
         check=True,
     )
     (built,) = out.glob("*.whl")
     return built
+
+
+def copy_sources(target: Path, links: bool) -> Path:
+    """The checkout's package sources; `links=False` as a clone with `core.symlinks=false` has them (Git for
+    Windows, by default): each link a small text file that holds its target."""
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, target / name)
+    shutil.copytree(REPO / ROOT, target / ROOT, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in CARD_LINKS:
+        if links:
+            (target / name).symlink_to(Path(ROOT) / name)
+        else:
+            (target / name).write_text(str(Path(ROOT) / name))
+    return target
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    # Built from copies of the sources: setuptools' build/ folder in a checkout can hold stale modules.
+    return {
+        kind: build_wheel(
+            copy_sources(tmp_path_factory.mktemp(f"source-{kind}"), links=kind == "links"),
+            tmp_path_factory.mktemp(f"wheel-{kind}"),
+        )
+        for kind in ("links", "no-links")
+    }
+
+
+@pytest.fixture(scope="module")
+def wheel(wheels: dict[str, Path]) -> Path:
+    """The wheel of a checkout without symbolic links: what a user on Git for Windows installs."""
+    return wheels["no-links"]
+
+
+def test_a_checkout_without_symbolic_links_builds_the_same_wheel(wheels: dict[str, Path]) -> None:
+    with_links, without = (sorted(zipfile.ZipFile(wheels[k]).namelist()) for k in ("links", "no-links"))
+    assert without == with_links
+    assert len(without) > 70
+
+
+def test_git_writes_the_links_as_text_files_when_it_may_not_make_links(tmp_path: Path) -> None:
+    """What `copy_sources(links=False)` stands for, checked against git itself."""
+    subprocess.run(
+        ["git", "clone", "--quiet", "-c", "core.symlinks=false", str(REPO), str(tmp_path / "clone")],
+        check=True,
+    )
+    for name in CARD_LINKS:
+        assert not (tmp_path / "clone" / name).is_symlink()
+        assert (tmp_path / "clone" / name).read_text() == f"{ROOT}/{name}"
+        assert (tmp_path / "clone" / ROOT / name / "__init__.py").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +143,7 @@ def test_the_wheel_installs_one_import_root(wheel: Path) -> None:
     assert tops == {ROOT, f"{ROOT}-0.1.0.dist-info"}
     assert f"{ROOT}/py.typed" in names
     sources = {
-        f"{ROOT}/{path.relative_to(REPO)}"
-        for folder in ("provider", "components", "emulator")
-        for path in (REPO / folder).rglob("*.py")
-        if "__pycache__" not in path.parts
+        str(path.relative_to(REPO)) for path in (REPO / ROOT).rglob("*.py") if "__pycache__" not in path.parts
     }
     assert sources <= set(names), sources - set(names)  # every module of the three folders, subpackages too
     assert f"{ROOT}/provider/cluster_provider.py" in names

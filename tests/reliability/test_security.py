@@ -188,7 +188,8 @@ def test_tls_is_verified_and_a_private_ca_can_be_trusted(
 
 
 def test_nothing_in_the_project_turns_tls_verification_off(figures: Scenario) -> None:
-    sources = [p for folder in ("provider", "components", "scripts") for p in (REPO / folder).rglob("*.py")]
+    folders = ("ionos_postgres_pulumi/provider", "ionos_postgres_pulumi/components", "scripts")
+    sources = [p for folder in folders for p in (REPO / folder).rglob("*.py")]
     offenders = [
         str(p.relative_to(REPO))
         for p in sources
