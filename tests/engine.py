@@ -68,7 +68,10 @@ def copy_project(name: str, destination: Path) -> Path:
 
 
 def configure(stack: auto.Stack, emulator: RunningEmulator, **values: str) -> None:
+    """The stack's configuration for the emulator; its clusters without deletion protection (the tests tear
+    them down), unless `deletionProtection` says otherwise."""
     project = stack.workspace.project_settings().name
+    values = {"deletionProtection": "false", **values}
     config = {f"{project}:{key}": auto.ConfigValue(value) for key, value in values.items()}
     config[f"{project}:password"] = auto.ConfigValue(PASSWORD, secret=True)
     config["ionos:token"] = auto.ConfigValue(emulator.token, secret=True)

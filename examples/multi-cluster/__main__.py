@@ -1,7 +1,9 @@
 """Two clusters: `orders` in Frankfurt and `analytics` in Logroño.
 
-`ordersVersion` upgrades the orders cluster in place (16 -> 17 is allowed; a downgrade is refused at
-preview). Each cluster gets its own user and database; one password for both keeps the example short.
+`ordersVersion` upgrades the orders cluster in place (16 -> 17 is allowed with `allowMajorVersionUpgrade`,
+since a major upgrade cannot be undone; a downgrade is refused at preview). Each cluster gets its own user and
+database; one password for both keeps the example short. Both are protected from deletion unless
+`deletionProtection` is false.
 """
 
 import pulumi
@@ -23,6 +25,8 @@ orders = PostgresCluster(
     PostgresClusterArgs(
         location="de/fra",
         version=config.get("ordersVersion") or "16",
+        allow_major_version_upgrade=config.get_bool("allowMajorVersionUpgrade"),
+        deletion_protection=config.get_bool("deletionProtection"),
         instances=InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
         connection=ConnectionArgs(
             datacenter_id=datacenter, lan_id="1", primary_instance_address="192.168.1.10/24"
@@ -36,6 +40,7 @@ analytics = PostgresCluster(
         location="es/vit",
         instances=InstancesArgs(count=3, ram=8, cores=4, storage_size=100),
         replication_mode="STRICTLY_SYNCHRONOUS",
+        deletion_protection=config.get_bool("deletionProtection"),
         connection=ConnectionArgs(
             datacenter_id=datacenter, lan_id="2", primary_instance_address="192.168.2.10/24"
         ),

@@ -26,6 +26,8 @@ from .lookups import active_backup, resolve_backup_location, resolve_version
 DEFAULTS: dict[str, Any] = {
     "instances": InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
     "maintenance_window": MaintenanceWindowArgs(time="02:00:00", day_of_the_week="Sunday"),
+    # A production database is protected unless the program says otherwise.
+    "deletion_protection": True,
 }
 
 

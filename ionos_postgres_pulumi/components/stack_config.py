@@ -21,7 +21,8 @@ from .postgres_cluster import PostgresClusterArgs
 def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
     """Keys (all in the project's namespace): location, clusterName, version, backupLocation, instances,
     ram, cores, storageSize, datacenterId, lanId, primaryInstanceAddress, maintenanceDay,
-    maintenanceTime, username, database, password (secret)."""
+    maintenanceTime, username, database, password (secret), deletionProtection (default true),
+    allowMajorVersionUpgrade, allowEmptyReplacement."""
     return PostgresClusterArgs(
         location=config.require("location"),
         name=config.get("clusterName"),
@@ -42,6 +43,9 @@ def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
             time=config.get("maintenanceTime") or "02:00:00",
             day_of_the_week=config.get("maintenanceDay") or "Sunday",
         ),
+        deletion_protection=config.get_bool("deletionProtection"),
+        allow_major_version_upgrade=config.get_bool("allowMajorVersionUpgrade"),
+        allow_empty_replacement=config.get_bool("allowEmptyReplacement"),
         credentials=CredentialsArgs(
             username=config.get("username") or "app",
             database=config.get("database") or "app",

@@ -84,6 +84,9 @@ class TimeoutsArgs:
     """Until a change is applied (default 60m)."""
     delete: pulumi.Input[str] | None = None
     """Until the cluster is gone (default 60m)."""
+    failed: pulumi.Input[str] | None = None
+    """How long FAILED must last during a create or an update before the provider gives up on the cluster
+    (default 10m): the service has been seen to report FAILED for a while and recover."""
 
 
 @dataclass(kw_only=True)
@@ -126,7 +129,17 @@ class ClusterInputs:
     """How long to wait for each operation (Pulumi's custom_timeouts do not reach dynamic providers)."""
     adopt_existing_id: pulumi.Input[str] | None = None
     """Manage this existing cluster instead of creating one (read only at create; `pulumi import` cannot
-    import dynamic resources)."""
+    import dynamic resources). The preview lists what `pulumi up` will change on it."""
+    deletion_protection: pulumi.Input[bool] | None = None
+    """While true, the cluster is never deleted: not by `pulumi destroy`, not when it leaves the program, not
+    by a change that replaces it. Turn it off with an update first. PostgresV2Cluster's default: false;
+    PostgresCluster's default: true."""
+    allow_major_version_upgrade: pulumi.Input[bool] | None = None
+    """Let a change of `version` upgrade the cluster to a newer major version, which cannot be undone
+    (default false: a version raise is refused at preview)."""
+    allow_empty_replacement: pulumi.Input[bool] | None = None
+    """Let a change that needs a new cluster make an empty one (default false: the new cluster is restored
+    from the old one's backup, or the preview refuses the change when no backup can carry the data)."""
 
     def to_props(self) -> dict[str, Any]:
         """The inputs as the engine takes them: dicts (Outputs inside stay Outputs), unset ones left out."""

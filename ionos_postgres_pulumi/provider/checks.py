@@ -1,5 +1,6 @@
 """The checks that need the service: the inputs against its catalog (versions, upgrade paths, backup
-locations) and the backup a new cluster is restored from. Reads only, never a change.
+locations), the backup a new cluster is restored from or an in-place restore goes back to, the cluster to
+adopt, and the plan of a replacement. Reads only, never a change.
 
 Only new values are checked here: unchanged ones were accepted by the service already, so a preview of
 an unchanged stack asks the API nothing.
@@ -8,38 +9,76 @@ an unchanged stack asks the API nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
+from . import adopting, replacing
 from .api import ApiError, ConfigurationError, MissingCredentialsError, PostgresClient, rules
+from .api.models import BackupRead
 from .catalog import Catalog, fetch_catalog
 from .config import CONFIG_TOKEN, StackConfig
 from .diffing import replaces_the_cluster
 from .errors import ProviderError
-from .inputs import is_unknown
+from .inputs import CARRY_OVER_KEY, in_place_restore_target, is_unknown
+from .progress import warn
 from .settings import client_for
+from .timestamps import moment
+from .validation import is_major_upgrade
 
 
-def catalog_failures(
-    inputs: Mapping[str, Any], olds: Mapping[str, Any], config: StackConfig
+def service_failures(
+    inputs: dict[str, Any],
+    olds: Mapping[str, Any],
+    old_outputs: Mapping[str, Any],
+    urn: str,
+    config: StackConfig,
 ) -> list[CheckFailure]:
+    """What the service says about the inputs: its catalog, the backup to restore from, the cluster to adopt,
+    and the plan of a replacement (which rides in `inputs` to `create`, see `replacing`)."""
     location, version, backup_location = (inputs.get(k) for k in ("location", "version", "backup_location"))
     if not (isinstance(location, str) and isinstance(version, str) and isinstance(backup_location, str)):
         return []  # unknown during a preview: checked once known
     try:
         with client_for(location, config) as client:
-            failures = _against(fetch_catalog(client), client.region, inputs, olds)
-            return failures + _restore_source_failures(client, inputs, location)
+            return _with_client(client, inputs, olds, old_outputs, urn)
     except MissingCredentialsError as exc:
         return [CheckFailure(CONFIG_TOKEN, str(exc))]
     except ApiError as exc:
         if exc.refused_credentials:
             return [CheckFailure(CONFIG_TOKEN, f"was refused by the API: {exc}")]
-        raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
+        raise ProviderError(f"could not check the inputs against the service: {exc}") from None
     except ConfigurationError as exc:
-        raise ProviderError(f"could not check the inputs against the service's catalog: {exc}") from None
+        raise ProviderError(f"could not check the inputs against the service: {exc}") from None
+
+
+def _with_client(
+    client: PostgresClient,
+    inputs: dict[str, Any],
+    olds: Mapping[str, Any],
+    old_outputs: Mapping[str, Any],
+    urn: str,
+) -> list[CheckFailure]:
+    failures = _against(fetch_catalog(client), client.region, inputs, olds)
+    failures += _restore_source_failures(client, inputs, str(inputs["location"]))
+    if olds and replaces_the_cluster(olds, inputs):
+        found, carried = replacing.plan(client, olds, old_outputs, inputs)
+        replacing.remember(urn, carried)
+        if carried is not None:
+            inputs[CARRY_OVER_KEY] = carried
+        return failures + found
+    if olds:
+        return failures + _in_place_restore_failures(client, inputs, olds, old_outputs)
+    replacing.with_plan(inputs, urn)
+    if inputs.get("adopt_existing_id"):
+        failures += adopting.preview(client, inputs)
+    elif in_place_restore_target(inputs):
+        warn(
+            "restore_from_backup.recovery_target_datetime alone rewinds an existing cluster in place; this "
+            "stack has no cluster yet, so a new, empty one is made and nothing is restored"
+        )
+    return failures
 
 
 def _against(
@@ -52,6 +91,18 @@ def _against(
     if offered is None:
         names = ", ".join(known.version_names())
         failures.append(CheckFailure("version", f"{version!r} is not offered; use one of {names}"))
+    elif offered.status == "DEPRECATED":
+        targets = ", ".join(offered.can_upgrade_to) or "none listed"
+        warn(
+            f"version: PostgreSQL {version} is deprecated by the service; it can be upgraded to {targets} "
+            "(set version and allow_major_version_upgrade=True)"
+        )
+    old_version = olds.get("version")
+    if offered and is_major_upgrade(old_version, version) and inputs.get("allow_major_version_upgrade"):
+        warn(
+            f"version: {old_version!r} -> {version!r} is a major-version upgrade, and it cannot be undone "
+            "(allow_major_version_upgrade is set)"
+        )
     old_version = olds.get("version")
     if offered and isinstance(old_version, str) and not replaces_the_cluster(olds, inputs):
         current = known.version(old_version)
@@ -83,23 +134,37 @@ def _restore_source_failures(
         raise ProviderError(f"could not check the backup to restore from: {exc}") from None
     if not isinstance(when, str) or is_unknown(when):
         return []
-    earliest = moment(backup.properties.earliest_recovery_target_time)
-    latest = moment(backup.properties.latest_recovery_target_time)
-    wanted = rules.parse_timestamp(when)
-    if (earliest is not None and wanted < earliest.replace(microsecond=0)) or (
-        latest is not None and wanted > latest
-    ):
-        window = f"{earliest} to {latest or 'now'}"
-        reason = f"{when!r} is outside the recovery window of backup {source} ({window})"
+    if not covers(backup, rules.parse_timestamp(when)):
+        reason = f"{when!r} is outside the recovery window of backup {source} ({window(backup)})"
         return [CheckFailure("restore_from_backup.recovery_target_datetime", reason)]
     return []
 
 
-def moment(value: object) -> datetime | None:
-    """A timestamp of a response (tolerant parsing may have left it a string); None if absent or odd."""
-    if isinstance(value, datetime):
-        return value
-    try:
-        return rules.parse_timestamp(str(value)) if value else None
-    except ValueError:
-        return None
+def covers(backup: BackupRead, wanted: datetime) -> bool:
+    """Whether the backup can restore to `wanted`: inside its window, and never in the future."""
+    earliest = moment(backup.properties.earliest_recovery_target_time)
+    latest = moment(backup.properties.latest_recovery_target_time) or datetime.now(UTC)
+    return (earliest is None or wanted >= earliest.replace(microsecond=0)) and wanted <= latest
+
+
+def window(backup: BackupRead) -> str:
+    earliest = backup.properties.earliest_recovery_target_time
+    return f"{earliest} to {backup.properties.latest_recovery_target_time or 'now'}"
+
+
+def _in_place_restore_failures(
+    client: PostgresClient, inputs: Mapping[str, Any], olds: Mapping[str, Any], old_outputs: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """A new in-place restore time must be inside a backup of this cluster, and not in the future."""
+    target, cluster_id = in_place_restore_target(inputs), old_outputs.get("cluster_id")
+    if not target or target == in_place_restore_target(olds) or not isinstance(cluster_id, str):
+        return []
+    own = [b for b in client.list_backups(cluster_id=cluster_id) if b.properties.cluster_id == cluster_id]
+    if any(covers(b, rules.parse_timestamp(target)) for b in own):
+        return []
+    windows = ", ".join(window(b) for b in own) or "none"
+    reason = (
+        f"{target!r} is not inside a recovery window of cluster {cluster_id}'s backups ({windows}), or it "
+        "lies in the future; choose a moment inside one of them"
+    )
+    return [CheckFailure("restore_from_backup.recovery_target_datetime", reason)]

@@ -55,8 +55,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, old_inputs = normalize(news), from_engine(olds)
         failures = [CheckFailure(v.field, v.reason()) for v in validation.violations(inputs, old_inputs)]
-        if not failures and _needs_the_catalog(inputs, old_inputs):
-            failures = _lifecycle().catalog_failures(inputs, old_inputs, self._config)
+        if not failures and _needs_the_service(inputs, old_inputs):
+            failures = _lifecycle().service_failures(inputs, old_inputs, self._config)
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -82,8 +82,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
         _lifecycle().delete(id_, props, self._config)
 
 
-def _needs_the_catalog(inputs: dict[str, Any], olds: dict[str, Any]) -> bool:
-    """Only new values need the catalog: unchanged ones were accepted by the service already."""
+def _needs_the_service(inputs: dict[str, Any], olds: dict[str, Any]) -> bool:
+    """Only new values need the service: unchanged ones were accepted by it already."""
     keys = ("location", "version", "backup_location", "restore_from_backup")
     return any(inputs.get(key) != olds.get(key) for key in keys)
 

@@ -20,17 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import deleting, journal, payloads, updating, waiting
+from . import adopting, deleting, journal, payloads, updating, waiting
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
-from .errors import ProviderError, failed
-from .inputs import OWNER_KEY, timeout_seconds
+from .errors import ClusterGone, ProviderError, failed
+from .inputs import CARRY_OVER_KEY, OWNER_KEY, timeout_seconds
 from .marks import made_by, owner_of
 from .progress import duration, report
+from .timestamps import moment
 from .waiting import Transition
 
 # After an answer that is an error (the service is done with the request): a short look, for visibility.
 LOOK_AFTER_AN_ERROR = 3.5
+# After the delete of a replaced cluster, its backup's window closes (its latest time is set) within this.
+BACKUP_SETTLES_WITHIN = 60.0
 STATE_RANK = {"AVAILABLE": 0, "UPDATING": 1, "PROVISIONING": 2}
 
 
@@ -42,11 +45,36 @@ class Found:
     posted_at: float | None = None
 
 
+class ClusterKept(ProviderError):
+    """The create failed after its cluster was made; the cluster exists (the stack's state should keep it)."""
+
+    def __init__(self, message: str, cluster: ClusterRead) -> None:
+        super().__init__(message)
+        self.cluster = cluster
+
+
+class Discarded(ProviderError):
+    """The cluster went FAILED for good and was deleted: nothing is left outside the state."""
+
+
 def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
     adopt = inputs.get("adopt_existing_id")
     if adopt:
-        return _adopt(client, adopt, inputs)
+        existing = adopting.find(client, adopt)
+        if existing is not None:
+            return _adopt(client, existing, inputs)
+        report(f"adopt_existing_id: there is no cluster {adopt} in {client.region}; making a new cluster")
     found = _find_or_create(client, inputs)
+    try:
+        return _finish(client, found, inputs)
+    except (Discarded, ClusterGone):
+        raise
+    except ProviderError as exc:
+        raise ClusterKept(str(exc), found.cluster) from None
+
+
+def _finish(client: PostgresClient, found: Found, inputs: Mapping[str, Any]) -> ClusterRead:
+    """Until the cluster made (or found) is AVAILABLE with the desired state, and alone."""
     cluster = waiting.until_available(
         client,
         found.cluster,
@@ -54,26 +82,23 @@ def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
         Transition.CREATE,
         started=found.posted_at,
         on_failed=lambda current: _discard_failed(client, current, inputs),
+        grace=waiting.FailedGrace(timeout_seconds(inputs, "failed")),
     )
     if found.posted_at is None:
         # Made by an earlier attempt, perhaps with other inputs (a password cannot be read back to
         # compare): bring it to the desired state. The PUT is safe to repeat.
         cluster = updating.apply(client, cluster, inputs, restore_to=None)
-    _remove_duplicates(client, inputs, keep=cluster.id)  # one that showed up meanwhile
+    try:
+        _remove_duplicates(client, inputs, keep=cluster.id)  # one that showed up meanwhile
+    except ApiError as exc:
+        raise ProviderError(
+            f"cluster {cluster.id} is AVAILABLE, but looking for duplicates failed: {exc}"
+        ) from None
     return cluster
 
 
-def _adopt(client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any]) -> ClusterRead:
+def _adopt(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]) -> ClusterRead:
     """An adopted cluster is never deleted here, even FAILED: the desired state is applied to it."""
-    try:
-        cluster = client.get_cluster(cluster_id)
-    except ApiError as exc:
-        if exc.is_not_found:
-            raise ProviderError(
-                f"adopt_existing_id: there is no cluster {cluster_id} in {client.region}; check the id "
-                "and the location"
-            ) from None
-        raise ProviderError(f"cannot read cluster {cluster_id} to adopt it: {exc}") from None
     report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
     cluster = waiting.until_settled(client, cluster.id, timeout_seconds(inputs, "create"))
     return updating.apply(client, cluster, inputs, restore_to=None)
@@ -113,12 +138,41 @@ def _await_an_unsettled_post(client: PostgresClient, inputs: Mapping[str, Any]) 
     return found
 
 
+def _carried_over(client: PostgresClient, inputs: Mapping[str, Any]) -> payloads.Restore | None:
+    """The backup a replacement restores from (see `replacing`), and the latest moment it can restore: once
+    the old cluster is gone, its backup's window ends at the delete."""
+    plan = inputs.get(CARRY_OVER_KEY)
+    if not isinstance(plan, Mapping) or not plan.get("source_backup_id"):
+        return None
+    backup_id = str(plan["source_backup_id"])
+    deadline = time.monotonic() + BACKUP_SETTLES_WITHIN
+    while True:
+        try:
+            backup = client.get_backup(backup_id)
+        except ApiError as exc:
+            raise ProviderError(
+                f"the backup {backup_id} that carries the old cluster's data over cannot be read: {exc}; "
+                "nothing was created: run `pulumi up` again"
+            ) from None
+        latest = backup.properties.latest_recovery_target_time
+        if latest or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)  # the old cluster is deleted; its backup's window closes a moment later
+    point = moment(latest)
+    report(
+        f"creating cluster {inputs['name']!r} from backup {backup_id} of cluster {plan.get('from_cluster')}, "
+        f"restored to {point.isoformat() if point else 'its latest point'}: the data is carried over"
+    )
+    return payloads.Restore(backup_id, point)
+
+
 def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
+    carried = _carried_over(client, inputs)
     key, posted_at = _journal_key(client, inputs), time.monotonic()
     settle = journal.settle_seconds(client.timeouts.read)
     journal.note(key, settle)
     try:
-        created = client.create_cluster(payloads.create_properties(inputs))
+        created = client.create_cluster(payloads.create_properties(inputs, carried))
     except ApiError as exc:
         if not exc.outcome_unknown:
             journal.forget(key)
@@ -251,7 +305,8 @@ def _discard_failed(client: PostgresClient, cluster: ClusterRead, inputs: Mappin
             f"{cluster.metadata.status_message or 'no reason given'}; deleting it failed too ({exc}). "
             "Delete it yourself before the next `pulumi up`."
         )
-    return ProviderError(
-        f"{failed(cluster, 'while provisioning')}. It was deleted, so nothing is left outside the "
-        "stack's state; fix the cause and run `pulumi up` again"
+    return Discarded(
+        f"{failed(cluster, 'while provisioning')}. It stayed FAILED for the grace period "
+        "(timeouts.failed) and was deleted, so nothing is left outside the stack's state; fix the cause and "
+        "run `pulumi up` again"
     )

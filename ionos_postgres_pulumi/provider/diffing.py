@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api.regions import is_region, normalize_region
-from .inputs import KNOWN_INPUTS, PROVIDER_ONLY, REPLACE_ON_CHANGE, contains_unknown, is_unknown
+from .inputs import (
+    CARRY_OVER_KEY,
+    KNOWN_INPUTS,
+    PROVIDER_ONLY,
+    REPLACE_ON_CHANGE,
+    contains_unknown,
+    is_unknown,
+)
 
 # Inputs read only when the cluster is created; changing them later means nothing.
 CREATE_ONLY = ("adopt_existing_id",)
@@ -66,8 +73,9 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
         changed=changed,
         replaces=replaces,
         # The provider finds its clusters by name, per region, to never create one twice; a replacement
-        # with the same name in the same region must wait until the old cluster is gone.
-        delete_before_replace=bool(replaces) and same_place,
+        # with the same name in the same region must wait until the old cluster is gone. A replacement that
+        # carries the data over restores the old cluster's backup as it was when the cluster was deleted.
+        delete_before_replace=bool(replaces) and (same_place or bool(news.get(CARRY_OVER_KEY))),
         in_place_restore=in_place_restore,
         repair=olds.get("state") == "FAILED",
     )
@@ -105,6 +113,18 @@ def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bo
             and new_restore.get("source_backup_id") != old_restore.get("source_backup_id")
         )
     )
+
+
+def replacement_reasons(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """What makes a new cluster, in words: "backup_location changes ('eu-central-3' -> 'de')"."""
+    reasons = []
+    for key in ("location", "backup_location"):
+        if comparable(olds.get(key), key) != comparable(news.get(key), key):
+            reasons.append(f"{key} changes ({olds.get(key)!r} -> {news.get(key)!r})")
+    source = (news.get("restore_from_backup") or {}).get("source_backup_id")
+    if source and source != (olds.get("restore_from_backup") or {}).get("source_backup_id"):
+        reasons.append(f"restore_from_backup.source_backup_id is new ({source})")
+    return reasons or ["its inputs say so"]
 
 
 def comparable(value: Any, path: str = "") -> Any:

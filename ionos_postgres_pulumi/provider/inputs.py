@@ -20,7 +20,8 @@ from .. import limits
 from .api import rules
 
 # Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
-PROVIDER_ONLY = ("timeouts", "adopt_existing_id")
+SAFETY_FLAGS = ("deletion_protection", "allow_major_version_upgrade", "allow_empty_replacement")
+PROVIDER_ONLY = ("timeouts", "adopt_existing_id", *SAFETY_FLAGS)
 # Inputs beside the API's fields: the region, and the restore that makes a cluster (or rewinds one).
 NOT_API_FIELDS = ("location", "restore_from_backup", *PROVIDER_ONLY)
 # What the provider fills in when the program leaves it out.
@@ -30,6 +31,7 @@ DEFAULTS: Mapping[str, Any] = {
     "logs_enabled": False,
     "metrics_enabled": False,
     "backup_retention_days": rules.DEFAULT_BACKUP_RETENTION_DAYS,
+    **dict.fromkeys(SAFETY_FLAGS, False),
 }
 KNOWN_INPUTS = frozenset({r.top_input for r in rules.CLUSTER_FIELD_RULES} | set(NOT_API_FIELDS))
 REQUIRED_TOP_LEVEL = (
@@ -45,8 +47,10 @@ OBJECT_INPUTS = (
 )
 # Inputs whose change needs a new cluster.
 REPLACE_ON_CHANGE = ("location", "backup_location", "restore_from_backup")
-COMPUTED_OUTPUTS = ("dns_name", "state", "status_message", "port", "connection_uri")
-DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m"}
+COMPUTED_OUTPUTS = ("cluster_id", "dns_name", "state", "status_message", "port", "connection_uri")
+DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m", "failed": "10m"}
+# The data a replacement carries over (see `replacing`): set by `check`, read by `create`; hidden from diffs.
+CARRY_OVER_KEY = "__carry_over"
 INT_INPUTS = tuple(r.input_path for r in rules.CLUSTER_FIELD_RULES if r.json_type is int)
 
 # Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs

@@ -21,8 +21,9 @@ from . import checks, creating, deleting, updating
 from .api import ApiError, ConfigurationError
 from .config import StackConfig
 from .diffing import decide
+from .engine_link import current_call, fail_keeping
 from .errors import ProviderError
-from .inputs import from_engine, in_place_restore_target, timeout_seconds
+from .inputs import from_engine, timeout_seconds
 from .outputs import inputs_from_outputs, outputs
 from .progress import report
 from .sdk_server import concurrency
@@ -55,19 +56,39 @@ def reported(operation: str, slot: bool = True) -> Callable[[Callable[P, R]], Ca
 
 
 @reported("checking the inputs failed", slot=False)  # reads a catalog fetched once: never held back
-def catalog_failures(
-    inputs: Mapping[str, Any], olds: Mapping[str, Any], config: StackConfig
+def service_failures(
+    inputs: dict[str, Any], olds: Mapping[str, Any], config: StackConfig
 ) -> list[CheckFailure]:
-    return checks.catalog_failures(inputs, olds, config)
+    call = current_call()
+    old_outputs = call.old_outputs() if call is not None else {}
+    return checks.service_failures(inputs, olds, old_outputs, call.urn if call else "", config)
 
 
 @reported("creating the cluster failed")
 def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any]]:
     inputs = from_engine(props)
-    with client_for(inputs["location"], config) as client:
-        cluster = creating.create(client, inputs)
+    try:
+        with client_for(inputs["location"], config) as client:
+            cluster = creating.create(client, inputs)
+    except creating.ClusterKept as kept:
+        raise _kept_in_the_state(kept, inputs) from None
     report(f"cluster {inputs['name']!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
     return cluster.id, outputs(cluster, inputs)
+
+
+def _kept_in_the_state(kept: creating.ClusterKept, inputs: dict[str, Any]) -> ProviderError:
+    """A create that failed after its cluster was made: the cluster goes into the state all the same."""
+    cluster = kept.cluster
+    message = (
+        f"{kept} Cluster {cluster.id} exists and is kept in the stack's state: the next `pulumi up` "
+        "continues with it, and `pulumi destroy` deletes it"
+    )
+    if fail_keeping(current_call(), cluster.id, outputs(cluster, inputs), inputs, message):
+        return ProviderError(message)
+    return ProviderError(
+        f"{kept} Cluster {cluster.id} ({cluster.name!r}) exists but is NOT in the stack's state: delete it "
+        f"(DELETE /clusters/{cluster.id}), or adopt it with adopt_existing_id={cluster.id!r}"
+    )
 
 
 @reported("reading the cluster failed")
@@ -92,17 +113,20 @@ def update(
     cluster_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], config: StackConfig
 ) -> dict[str, Any]:
     inputs = from_engine(news)
-    decision = decide(from_engine(olds), inputs)
-    restore_to = in_place_restore_target(inputs) if decision.in_place_restore else None
-    only_the_restore = decision.changed == ["restore_from_backup"] and not decision.repair
+    plan = updating.UpdatePlan.of(decide(from_engine(olds), inputs), inputs)
     with client_for(inputs["location"], config) as client:
-        cluster = updating.update(
-            client, cluster_id, inputs, restore_to, decision.touches_the_cluster, only_the_restore
-        )
+        cluster = updating.update(client, cluster_id, inputs, plan)
     return outputs(cluster, inputs)
 
 
 @reported("deleting the cluster failed")
 def delete(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> None:
+    if props.get("deletion_protection") is True:
+        raise ProviderError(
+            f"cluster {props.get('name')!r} ({cluster_id}) has deletion_protection on, so it was not "  # noqa: S608
+            "deleted. To delete it, turn the protection off with an update first: set "
+            "deletion_protection=False (for a PostgresCluster, in its arguments) and run `pulumi up`; then "
+            "run the destroy again"
+        )
     with client_for(props["location"], config) as client:
         deleting.delete_and_wait(client, cluster_id, timeout_seconds(props, "delete"))

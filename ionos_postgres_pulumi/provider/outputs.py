@@ -29,6 +29,7 @@ def described(cluster: models.ClusterRead) -> dict[str, Any]:
             set_path(outs, rule.input_path, value)
     outs["description"] = without_marks(outs.get("description"))
     outs.update(
+        cluster_id=cluster.id,
         dns_name=cluster.metadata.dns_name or "",
         state=cluster.metadata.state or "UNKNOWN",
         status_message=cluster.metadata.status_message or "",
@@ -53,8 +54,12 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
 
 
 def inputs_from_outputs(outs: Mapping[str, Any]) -> dict[str, Any]:
-    """What the inputs would be to describe the cluster as it is (for refresh)."""
-    return {k: copy.deepcopy(v) for k, v in outs.items() if k in KNOWN_INPUTS}
+    """What the inputs would be to describe the cluster as it is (for refresh). An empty description is
+    what no description looks like: left out, as the program leaves it out."""
+    inputs = {k: copy.deepcopy(v) for k, v in outs.items() if k in KNOWN_INPUTS}
+    if not inputs.get("description"):
+        inputs.pop("description", None)
+    return inputs
 
 
 def connection_uri(username: Any, password: Any, host: str, database: Any) -> str:

@@ -7,6 +7,8 @@ owner's mark rides in the description (see `marks`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .api import models, rules
@@ -31,15 +33,27 @@ def _wire_properties(inputs: Mapping[str, Any], restored: str | None) -> dict[st
     return wire
 
 
-def create_properties(inputs: Mapping[str, Any]) -> models.ClusterCreateProperties:
+@dataclass(frozen=True)
+class Restore:
+    """A new cluster made from a backup, up to a moment (None: as far as the backup reaches)."""
+
+    backup_id: str
+    moment: datetime | None = None
+
+
+def create_properties(
+    inputs: Mapping[str, Any], carried: Restore | None = None
+) -> models.ClusterCreateProperties:
+    """The cluster to create; `carried`: the backup a replacement carries the old cluster's data over from."""
     wire = _wire_properties(inputs, restored=None)
     restore = inputs.get("restore_from_backup") or {}
     if restore.get("source_backup_id"):
-        wire["restoreFromBackup"] = {"sourceBackupId": restore["source_backup_id"]}
-        if restore.get("recovery_target_datetime"):
-            wire["restoreFromBackup"]["recoveryTargetDatetime"] = rules.parse_timestamp(
-                restore["recovery_target_datetime"]
-            )
+        when = restore.get("recovery_target_datetime")
+        carried = Restore(restore["source_backup_id"], rules.parse_timestamp(when) if when else None)
+    if carried is not None:
+        wire["restoreFromBackup"] = {"sourceBackupId": carried.backup_id}
+        if carried.moment is not None:
+            wire["restoreFromBackup"]["recoveryTargetDatetime"] = carried.moment
     return models.ClusterCreateProperties.model_validate(wire)
 
 

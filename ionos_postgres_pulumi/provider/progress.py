@@ -1,13 +1,19 @@
-"""Progress for the person watching `pulumi up`: the engine shows a provider's stderr under the update."""
+"""Progress for the person watching `pulumi up`, on the resource's own row (see `engine_link.say`): lasting
+messages (created, FAILED and why, deleted) in its diagnostics, the state of a wait as its status."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
+
+from .engine_link import Severity, say
 
 
 def report(message: str) -> None:
-    print(f"ionos-postgres: {message}", file=sys.stderr, flush=True)
+    say(message)
+
+
+def warn(message: str) -> None:
+    say(message, Severity.WARNING)
 
 
 def duration(seconds: float) -> str:
@@ -16,7 +22,8 @@ def duration(seconds: float) -> str:
 
 
 class Progress:
-    """Reports state changes at once and a heartbeat every 30 s while waiting."""
+    """The row's status at every poll; without an engine to show it, a line on each change of state and
+    every 30 s while waiting."""
 
     def __init__(self, cluster_id: str, doing: str) -> None:
         self.cluster_id = cluster_id
@@ -26,7 +33,8 @@ class Progress:
 
     def poll(self, current: Any, waited: float) -> None:
         state = getattr(current, "state", None) or "gone"
-        if state != self.last_state or waited - self.last_report >= 30:
-            report(f"cluster {self.cluster_id}: {state}, {duration(waited)} {self.doing}")
+        shown = say(f"{state}, {duration(waited)} {self.doing}", ephemeral=True)
+        if not shown and (state != self.last_state or waited - self.last_report >= 30):
+            say(f"cluster {self.cluster_id}: {state}, {duration(waited)} {self.doing}")
             self.last_state = state
             self.last_report = waited

@@ -52,6 +52,8 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
     """Whether logs go to IONOS's logging service."""
     metrics_enabled: pulumi.Output[bool]
     """Whether metrics go to IONOS's monitoring service."""
+    cluster_id: pulumi.Output[str]
+    """The cluster's id at IONOS (the resource's id)."""
     dns_name: pulumi.Output[str]
     """The cluster's host name, such as pg-abc123.postgresql.de-fra.ionos.com."""
     state: pulumi.Output[str]

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from . import journal, payloads, waiting
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
+from .diffing import Decision
 from .errors import ProviderError, failed, gone
-from .inputs import timeout_seconds
+from .inputs import in_place_restore_target, timeout_seconds
 from .marks import restored_to
 from .payloads import restore_moment
 from .progress import duration, report
@@ -30,24 +32,33 @@ from .waiting import BUSY, Transition
 CHANGE_GRACE_SECONDS = 15.0
 
 
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What an update does, from the diff's decision: a PUT or not, and an in-place restore or not."""
+
+    sends_a_put: bool
+    restore_to: str | None = None  # the moment of an in-place restore
+    restore_only: bool = False  # the restore is all that changed
+
+    @classmethod
+    def of(cls, decision: Decision, inputs: Mapping[str, Any]) -> UpdatePlan:
+        restore_to = in_place_restore_target(inputs) if decision.in_place_restore else None
+        only = decision.changed == ["restore_from_backup"] and not decision.repair
+        return cls(decision.touches_the_cluster, restore_to, only)
+
+
 def update(
-    client: PostgresClient,
-    cluster_id: str,
-    inputs: Mapping[str, Any],
-    restore_to: str | None,
-    touches: bool,
-    only_the_restore: bool = False,
+    client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any], plan: UpdatePlan
 ) -> ClusterRead:
-    """The update timeout covers the whole update: waiting until the cluster accepts it, and applying it.
-    `touches`: the change needs a PUT; `only_the_restore`: an in-place restore is all that changed."""
+    """The update timeout covers the whole update: waiting until the cluster accepts it, and applying it."""
     deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
     cluster = waiting.until_settled(client, cluster_id, deadline - time.monotonic())
+    restore_to, sends_a_put = plan.restore_to, plan.sends_a_put
     if restore_to:
         cluster = _await_an_unsettled_restore(client, cluster, restore_to, deadline)
     if restore_to and _restored_already(cluster, restore_to):
-        # Not again; a cluster the restore left FAILED is repaired with the desired state, as any other.
-        restore_to, touches = None, touches and (not only_the_restore or cluster.state == "FAILED")
-    if not touches:
+        restore_to, sends_a_put = None, sends_a_put and not plan.restore_only
+    if not sends_a_put:
         return cluster  # provider settings only, or a restore carried out before: no change to send
     return apply(client, cluster, inputs, restore_to, deadline)
 
@@ -82,17 +93,23 @@ def _marked(cluster: ClusterRead, restore_to: str) -> bool:
 
 
 def _restored_already(cluster: ClusterRead, restore_to: str) -> bool:
-    """Whether an earlier run's PUT restored the cluster to that moment (its answer was lost)."""
+    """Whether an earlier run's PUT restored the cluster to that moment (its answer was lost). A restore that
+    ended FAILED was not done: it is said so, and neither sent again nor covered up by a repair."""
     if not _marked(cluster, restore_to):
         return False
+    if cluster.state == "FAILED":
+        reason = cluster.metadata.status_message or "no reason given"
+        raise ProviderError(
+            f"the in-place restore of cluster {cluster.name!r} ({cluster.id}) to {restore_to}, sent by an "
+            f"earlier `pulumi up`, ended FAILED ({reason}): it was NOT done. It is not sent again by itself. "
+            "To try it again, set another recovery_target_datetime; to repair the cluster without restoring, "
+            "remove restore_from_backup and run `pulumi up`"
+        )
     report(
         f"cluster {cluster.name!r} ({cluster.id}) was restored in place to {restore_to} by an earlier "
         "`pulumi up` (the cluster's restore mark says so): not restoring it again. To restore again, set "
         "another recovery_target_datetime"
     )
-    if cluster.state == "FAILED":
-        reason = cluster.metadata.status_message or "no reason given"
-        report(f"it is FAILED ({reason}): applying the desired state")
     return True
 
 
@@ -110,7 +127,8 @@ def apply(
     answer, before = _put(client, before, inputs, restore_to, deadline)
     report(f"applying the change to cluster {before.name!r} ({before.id})")
     transition = Transition.RESTORE if restore_to else Transition.UPDATE
-    return _until_applied(client, before, answer, transition, deadline)
+    grace = waiting.FailedGrace(timeout_seconds(inputs, "failed"))
+    return _until_applied(client, before, answer, transition, deadline, grace)
 
 
 def _put(
@@ -145,6 +163,16 @@ def _put(
         return answer, before
 
 
+def _failed_change(cluster: ClusterRead, transition: Transition) -> ProviderError:
+    if transition is not Transition.RESTORE:
+        return failed(cluster, "while applying the change")
+    return ProviderError(
+        f"{failed(cluster, 'while restoring in place')}. The restore was NOT done; it is not sent again by "
+        "itself: to try it again, set another recovery_target_datetime; to repair the cluster without "
+        "restoring, remove restore_from_backup and run `pulumi up`"
+    )
+
+
 def _restore_unclear(before: ClusterRead, restore_to: str | None, exc: ApiError) -> ProviderError:
     """The restore may have started (its answer lost); sending it again could restore twice."""
     return ProviderError(
@@ -156,16 +184,25 @@ def _restore_unclear(before: ClusterRead, restore_to: str | None, exc: ApiError)
 
 
 def _until_applied(
-    client: PostgresClient, before: ClusterRead, answer: ClusterRead, transition: Transition, deadline: float
+    client: PostgresClient,
+    before: ClusterRead,
+    answer: ClusterRead,
+    transition: Transition,
+    deadline: float,
+    grace: waiting.FailedGrace,
 ) -> ClusterRead:
-    """Until the change has started (the cluster went busy, or shows it) and finished."""
+    """Until the change has started (the cluster went busy, or shows it) and finished; a cluster FAILED for
+    the whole grace period ends it."""
     started = answer.state != "AVAILABLE"
     first_seen = time.monotonic()
 
     def finished(cluster: ClusterRead) -> bool:
         nonlocal started
+        if grace.final(cluster):
+            raise _failed_change(cluster, transition)
         if cluster.state == "FAILED":
-            raise failed(cluster, "while applying the change")
+            started = True
+            return False
         if cluster.state in BUSY:
             started = True
             return False

@@ -18,6 +18,7 @@ from .inputs import (
     KNOWN_INPUTS,
     OBJECT_INPUTS,
     REQUIRED_TOP_LEVEL,
+    SAFETY_FLAGS,
     get_path,
     is_unknown,
     parse_duration,
@@ -43,7 +44,7 @@ def violations(inputs: Mapping[str, Any], olds: Mapping[str, Any] | None = None)
     )
     if strict:
         found.append(strict)
-    found.extend(_restore_violations(inputs, creating=not olds))
+    found.extend(_restore_violations(inputs))
     found.extend(_provider_only_violations(inputs))
     if olds and not replaces_the_cluster(olds, inputs):
         found.extend(transition_violations(olds, inputs))
@@ -116,11 +117,15 @@ def _field_violations(inputs: Mapping[str, Any]) -> Violations:
 
 
 def transition_violations(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Violations:
-    """Changes the service refuses on an existing cluster, known from the inputs alone."""
+    """Changes the service refuses on an existing cluster, and those it would carry out that cannot be
+    undone unless the inputs say so, known from the inputs alone."""
     found = []
     downgrade = rules.downgrade_violation(olds.get("version"), news.get("version"), "version")
     if downgrade:
         found.append(downgrade)
+    upgrade = major_upgrade_violation(olds.get("version"), news.get("version"), news)
+    if upgrade:
+        found.append(upgrade)
     shrink = rules.storage_shrink_violation(
         get_path(olds, "instances.storage_size"),
         get_path(news, "instances.storage_size"),
@@ -131,7 +136,26 @@ def transition_violations(olds: Mapping[str, Any], news: Mapping[str, Any]) -> V
     return found
 
 
-def _restore_violations(inputs: Mapping[str, Any], creating: bool) -> Violations:
+def is_major_upgrade(old: Any, new: Any) -> bool:
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return False
+    old_v, new_v = rules.major_version(old), rules.major_version(new)
+    return old_v is not None and new_v is not None and new_v > old_v
+
+
+def major_upgrade_violation(old: Any, new: Any, news: Mapping[str, Any]) -> rules.Violation | None:
+    """A major upgrade cannot be undone: it happens only when the inputs allow it in so many words."""
+    if not is_major_upgrade(old, new) or news.get("allow_major_version_upgrade") is True:
+        return None
+    return rules.Violation(
+        "version",
+        new,
+        f"raises the major version from {old!r}; a major-version upgrade cannot be undone, so it needs "
+        "allow_major_version_upgrade=True (set it, then run `pulumi up` again)",
+    )
+
+
+def _restore_violations(inputs: Mapping[str, Any]) -> Violations:
     restore = inputs.get("restore_from_backup")
     if not isinstance(restore, Mapping):
         return []
@@ -155,15 +179,6 @@ def _restore_violations(inputs: Mapping[str, Any], creating: bool) -> Violations
     if source is None and when is None:
         rule = "needs source_backup_id, recovery_target_datetime or both"
         found.append(rules.Violation("restore_from_backup", dict(restore), rule))
-    elif source is None and creating and not is_unknown(when):
-        found.append(
-            rules.Violation(
-                "restore_from_backup.recovery_target_datetime",
-                when,
-                "alone means an in-place restore of an existing cluster; to create a cluster from a backup, "
-                "also give restore_from_backup.source_backup_id",
-            )
-        )
     return found
 
 
@@ -182,7 +197,7 @@ def _provider_only_violations(inputs: Mapping[str, Any]) -> Violations:
     timeouts = inputs.get("timeouts")
     for key, value in timeouts.items() if isinstance(timeouts, Mapping) else ():
         if key not in DEFAULT_TIMEOUTS:
-            rule = "is not a timeout; use create, update, delete"
+            rule = "is not a timeout; use " + ", ".join(DEFAULT_TIMEOUTS)
             found.append(rules.Violation(f"timeouts.{key}", value, rule))
             continue
         if is_unknown(value):
@@ -191,6 +206,10 @@ def _provider_only_violations(inputs: Mapping[str, Any]) -> Violations:
             parse_duration(value)
         except ValueError as exc:
             found.append(rules.Violation(f"timeouts.{key}", value, str(exc).split(" is ", 1)[-1]))
+    for flag in SAFETY_FLAGS:
+        value = inputs.get(flag)
+        if value is not None and not is_unknown(value) and not isinstance(value, bool):
+            found.append(rules.Violation(flag, value, "is not a boolean; must be true or false"))
     adopt = inputs.get("adopt_existing_id")
     if adopt is not None and not is_unknown(adopt) and rules.check_uuid(adopt):
         rule = "must be the id (a UUID) of an existing cluster"

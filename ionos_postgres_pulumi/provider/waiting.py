@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from . import timings
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
+from .engine_link import say
 from .errors import ProviderError, failed, gone
 from .polling import WaitTimeout, wait_for
 from .progress import Progress, duration
@@ -76,6 +77,31 @@ def until_gone(client: PostgresClient, cluster_id: str, timeout: float, started:
     _wait(client, cluster_id, lambda current: current is None, timeout, Transition.DELETE, started, False)
 
 
+class FailedGrace:
+    """FAILED is final only once it has lasted `seconds`: the service has been seen to report FAILED for a
+    while and recover (IONOS's Terraform provider reverted its error on the first FAILED for that reason)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._since: float | None = None
+
+    def final(self, cluster: ClusterRead) -> bool:
+        """Whether a FAILED cluster has been FAILED for the whole grace period (it was seen recovering)."""
+        if cluster.state != "FAILED":
+            self._since = None
+            return False
+        now = self._clock()
+        if self._since is None:
+            self._since = now
+            say(
+                f"FAILED ({cluster.metadata.status_message or 'no reason given'}); waiting up to "
+                f"{duration(self.seconds)} for it to recover",
+                ephemeral=True,
+            )
+        return now - self._since >= self.seconds
+
+
 def until_available(
     client: PostgresClient,
     cluster: ClusterRead,
@@ -84,12 +110,17 @@ def until_available(
     *,
     started: float | None = None,
     on_failed: Callable[[ClusterRead], ProviderError] | None = None,
+    grace: FailedGrace | None = None,
 ) -> ClusterRead:
-    """Until AVAILABLE; a FAILED cluster stops the wait with `on_failed`'s error (default: it failed)."""
+    """Until AVAILABLE; a cluster FAILED for the whole `grace` stops the wait with `on_failed`'s error
+    (default: it failed)."""
+    grace = grace or FailedGrace(0.0)
 
     def available(current: ClusterRead) -> bool:
-        if current.state == "FAILED":
+        if grace.final(current):
             raise (on_failed or (lambda c: failed(c, f"while {transition.value}")))(current)
+        if current.state == "FAILED":
+            return False  # within the grace period: it may recover
         if current.state == "DESTROYING":
             raise ProviderError(f"cluster {current.id} is being deleted by someone else; it cannot be used")
         return current.state == "AVAILABLE"

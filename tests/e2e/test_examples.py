@@ -48,9 +48,15 @@ def test_two_clusters_and_an_in_place_upgrade(
         assert result.outputs["analyticsBackupLocation"].value == "de"  # Logroño backs up to Frankfurt
 
         stack.set_config(f"{project}:ordersVersion", auto.ConfigValue("17"))
+        with pytest.raises(auto.CommandError) as undeliberate:
+            stack.preview(color="never")  # a major upgrade cannot be undone: only when asked for in words
+        assert "raises the major version from '16'" in str(undeliberate.value)
+        assert "allow_major_version_upgrade=True" in str(undeliberate.value)
+        stack.set_config(f"{project}:allowMajorVersionUpgrade", auto.ConfigValue("true"))
         preview = stack.preview(diff=True, color="never")
         assert dict(preview.change_summary) == {"same": 4, "update": 1}
         assert '~ version: "16" => "17"' in re.sub(r"\s+:", ":", preview.stdout)
+        assert "is a major-version upgrade, and it cannot be undone" in preview.stdout
         e2e_emulator.admin.clear_requests()
         stack.up(color="never")
         upgraded = {c["name"]: c for c in e2e_emulator.admin.clusters()}["orders"]

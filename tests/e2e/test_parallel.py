@@ -23,7 +23,7 @@ from ionos_postgres_pulumi import ConnectionArgs, CredentialsArgs, PostgresClust
 
 password = pulumi.Config().require_secret("password")
 for i in range({CLUSTERS}):
-    PostgresCluster(f"db-{{i}}", PostgresClusterArgs(location="de/fra",
+    PostgresCluster(f"db-{{i}}", PostgresClusterArgs(location="de/fra", deletion_protection=False,
         connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
                                   primary_instance_address=f"192.168.3.{{10 + i}}/24"),
         credentials=CredentialsArgs(username="app", password=password, database="app")))

@@ -50,6 +50,7 @@ db = PostgresCluster(
     components.cluster_name(),
     PostgresClusterArgs(
         location="de/fra",
+        deletion_protection=False,
         connection=ConnectionArgs(
             datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
             primary_instance_address="192.168.7.10/24",

@@ -107,12 +107,17 @@ class ProviderProcess:
             provider_pb2.ConfigureRequest(args=_struct(config), acceptSecrets=True, acceptResources=True),
         )
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckOutcome:
+    def check(
+        self, olds: dict[str, Any], news: dict[str, Any], old_outputs: dict[str, Any] | None = None
+    ) -> CheckOutcome:
+        """`old_outputs`: the resource's outputs in the state, which the engine sends along with `olds`."""
         with_provider = {"__provider": PROVIDER_STRING, **news}
         old_values = {"__provider": PROVIDER_STRING, **olds} if olds else {}
-        response = self._call(
-            "Check", provider_pb2.CheckRequest(urn=URN, olds=_struct(old_values), news=_struct(with_provider))
+        outputs = {"__provider": PROVIDER_STRING, **old_outputs} if old_outputs else {}
+        request = provider_pb2.CheckRequest(
+            urn=URN, olds=_struct(old_values), news=_struct(with_provider), old_outputs=_struct(outputs)
         )
+        response = self._call("Check", request)
         inputs = _dict(response.inputs, keep_unknowns=True)
         inputs.pop("__provider", None)
         return CheckOutcome(inputs, [(f.property, f.reason) for f in response.failures])

@@ -131,12 +131,12 @@ def test_failed_during_create_is_deleted_and_reported_clearly(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
     emu.admin.add_fault("fail", transition="create", message="no capacity left in de-fra")
-    checked = provider.check({}, cluster_inputs())
+    checked = provider.check({}, cluster_inputs(timeouts={"failed": "1s"}))
     with pytest.raises(ProviderCallError) as caught:
         provider.create(checked.inputs)
     message = caught.value.details
     assert "went to FAILED while provisioning: no capacity left in de-fra" in message
-    assert "It was deleted" in message
+    assert "and was deleted" in message
     assert "Traceback" not in message
     assert clusters(emu) == []  # nothing orphaned
     # the next attempt makes a healthy cluster
@@ -147,10 +147,13 @@ def test_failed_during_create_is_deleted_and_reported_clearly(
 def test_failed_during_update_is_reported_then_repaired(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    cluster_id, outs, inputs = create(provider)
+    cluster_id, outs, inputs = create(provider, timeouts={"failed": "1s"})
     emu.admin.add_fault("fail", transition="update", message="resize failed")
     checked = provider.check(
-        inputs, cluster_inputs(instances={"count": 1, "ram": 8, "cores": 2, "storage_size": 20})
+        inputs,
+        cluster_inputs(
+            instances={"count": 1, "ram": 8, "cores": 2, "storage_size": 20}, timeouts={"failed": "1s"}
+        ),
     )
     with pytest.raises(ProviderCallError) as caught:
         provider.update(cluster_id, outs, checked.inputs)
@@ -338,9 +341,13 @@ def test_adopting_an_existing_cluster(provider: ProviderProcess, emu: RunningEmu
     assert cluster_id == existing_id
     assert outs["description"] == "now managed"
     assert mutating(emu) == [("PUT", f"/clusters/{existing_id}")]  # credentials applied once
-    checked = provider.check({}, cluster_inputs(adopt_existing_id="0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"))
-    with pytest.raises(ProviderCallError, match="there is no cluster"):
-        provider.create(checked.inputs)
+    # an id no cluster has (a fresh stack of a program written for another environment): a new cluster
+    checked = provider.check(
+        {}, cluster_inputs(name="fresh", adopt_existing_id="0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2")
+    )
+    assert checked.failures == []
+    new_id, _ = provider.create(checked.inputs)
+    assert new_id not in (existing_id, "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2")
 
 
 def test_check_rejects_bad_input_before_any_api_call(provider: ProviderProcess, emu: RunningEmulator) -> None:
@@ -359,7 +366,9 @@ def test_check_uses_the_catalog(provider: ProviderProcess, emu: RunningEmulator)
     assert "13, 14, 15, 16, 17, 18" in failures["version"]
     assert "'mars-1' is not a backup location" in failures["backup_location"]
     old = provider.check({}, cluster_inputs()).inputs
-    failures = dict(provider.check(old, cluster_inputs(version="18")).failures)
+    failures = dict(
+        provider.check(old, cluster_inputs(version="18", allow_major_version_upgrade=True)).failures
+    )
     assert "not an upgrade target" in failures["version"]
     assert mutating(emu) == []
 
@@ -573,22 +582,31 @@ def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
     assert not [call for call in mutating(emu) if theirs in call[1]]
 
 
-def test_an_in_place_restore_that_ends_failed_is_repaired_not_sent_again(
+def test_an_in_place_restore_that_ends_failed_is_reported_not_done_and_not_sent_again(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    cluster_id, outs, inputs = create(provider)
+    cluster_id, outs, inputs = create(provider, timeouts={"failed": "1s"})
     (backup,) = emu.backups_of(cluster_id)
     when = backup["properties"]["earliestRecoveryTargetTime"]
-    checked = provider.check(inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": when}))
+    restoring = cluster_inputs(
+        restore_from_backup={"recovery_target_datetime": when}, timeouts={"failed": "1s"}
+    )
+    checked = provider.check(inputs, restoring)
     emu.admin.add_fault("fail", transition="restore", message="the restore broke")
-    with pytest.raises(ProviderCallError, match="FAILED while applying the change: the restore broke"):
+    with pytest.raises(ProviderCallError, match="FAILED while restoring in place: the restore broke"):
         provider.update(cluster_id, outs, checked.inputs)
     _, refreshed, _ = provider.read(cluster_id, outs)
     assert refreshed["state"] == "FAILED"
     emu.admin.clear_requests()
-    repaired = provider.update(cluster_id, refreshed, checked.inputs)  # the next `pulumi up`
+    # the next `pulumi up` with the same inputs: said to be not done, neither sent again nor covered up
+    with pytest.raises(ProviderCallError) as caught:
+        provider.update(cluster_id, refreshed, checked.inputs)
+    assert "it was NOT done" in caught.value.details
+    assert [r for r in emu.admin.requests() if r["method"] == "PUT"] == []
+    # the user asks for a repair without the restore: one PUT, no restore
+    plain = provider.check(checked.inputs, cluster_inputs(timeouts={"failed": "1s"})).inputs
+    repaired = provider.update(cluster_id, refreshed, plain)
     assert repaired["state"] == "AVAILABLE"
-    assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1  # one PUT: the repair
+    assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1
     (cluster,) = clusters(emu)
     assert "restoreFromBackup" not in str(cluster["properties"])
-    assert f"[restored by pulumi to {when}]" in cluster["properties"]["description"]

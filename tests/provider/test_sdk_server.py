@@ -47,7 +47,7 @@ def test_our_errors_leave_the_server_as_their_message_and_bugs_keep_their_traceb
             process.check({}, cluster_inputs())
         with pytest.raises(ProviderCallError) as bug:
             process.delete("0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2", {})  # no location: a KeyError, a bug
-    assert ours.value.details.startswith("could not check the inputs against the service's catalog: API URL ")
+    assert ours.value.details.startswith("could not check the inputs against the service: API URL ")
     assert "Traceback" not in ours.value.details
     assert "Traceback (most recent call last)" in bug.value.details
     assert "KeyError: 'location'" in bug.value.details

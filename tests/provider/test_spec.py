@@ -31,7 +31,7 @@ def test_engine_floats_become_ints_and_defaults_are_set() -> None:
     assert inputs["logs_enabled"] is False
     assert inputs["metrics_enabled"] is False
     assert inputs["backup_retention_days"] == 7
-    assert inputs["timeouts"] == {"create": "60m", "update": "60m", "delete": "60m"}
+    assert inputs["timeouts"] == {"create": "60m", "update": "60m", "delete": "60m", "failed": "10m"}
     assert normalize({**raw, "timeouts": {"create": "2h"}})["timeouts"]["create"] == "2h"
     assert from_engine({"port": 5432.0, "__provider": "x"}) == {"port": 5432}
 
@@ -79,7 +79,7 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     ("restore_from_backup", {"source_backup_id": "not-a-uuid"}, "restore_from_backup.source_backup_id"),
     (
         "restore_from_backup",
-        {"recovery_target_datetime": "2026-01-01T00:00:00Z"},
+        {"recovery_target_datetime": "2026-13-01T00:00:00Z"},
         "restore_from_backup.recovery_target_datetime",
     ),
     ("restore_from_backup", {}, "restore_from_backup"),
@@ -136,7 +136,8 @@ def test_downgrade_and_shrink_are_rejected_against_the_old_inputs() -> None:
     assert "older than the current version" in found["version"]
     found = failures(set_path(cluster_inputs(), "instances.storage_size", 10), olds)
     assert "storage can only grow" in found["instances.storage_size"]
-    assert failures(cluster_inputs(version="17"), olds) == {}
+    assert "needs allow_major_version_upgrade=True" in failures(cluster_inputs(version="17"), olds)["version"]
+    assert failures(cluster_inputs(version="17", allow_major_version_upgrade=True), olds) == {}
 
 
 def test_a_replacement_is_not_held_to_the_old_clusters_limits() -> None:

@@ -74,10 +74,13 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     ("restore_from_backup", {"source_backup_id": "not-a-uuid"}, "restore_from_backup.source_backup_id"),
     (
         "restore_from_backup",
-        {"recovery_target_datetime": "2026-01-01T00:00:00Z"},
+        {"recovery_target_datetime": "2026-13-01T00:00:00Z"},
         "restore_from_backup.recovery_target_datetime",
     ),
     ("timeouts", {"create": "soon"}, "timeouts.create"),
+    ("timeouts", {"failed": "0s"}, "timeouts.failed"),
+    ("deletion_protection", "yes", "deletion_protection"),
+    ("allow_empty_replacement", 1, "allow_empty_replacement"),
     ("adopt_existing_id", "cluster-7", "adopt_existing_id"),
     # A rule matches the whole value: no trailing newline, ASCII digits, the documented UUID, finite numbers.
     ("name", "orders-db\n", "name"),
@@ -190,14 +193,19 @@ def test_a_secret_of_the_wrong_shape_is_never_shown(
     ("change", "field", "says"),
     [
         ({"version": "15"}, "version", "older than the current version '16'"),
-        ({"version": "18"}, "version", "not an upgrade target of version '16'"),
+        (
+            {"version": "18", "allow_major_version_upgrade": True},
+            "version",
+            "not an upgrade target of version '16'",
+        ),
+        ({"version": "17"}, "version", "needs allow_major_version_upgrade=True"),
         (
             {"instances": {"count": 1, "ram": 4, "cores": 2, "storage_size": 10}},
             "instances.storage_size",
             "only grow",
         ),
     ],
-    ids=["downgrade", "upgrade-skipping-a-version", "storage-shrink"],
+    ids=["downgrade", "upgrade-skipping-a-version", "major-upgrade-not-asked-for", "storage-shrink"],
 )
 def test_changes_the_service_refuses_are_rejected_at_preview(
     engine: Engine,

@@ -107,7 +107,7 @@ def test_a_put_answered_409_while_the_cluster_is_busy(session: Session, emu: Run
 
 def test_failed_during_create(session: Session, emu: RunningEmulator) -> None:
     emu.admin.add_fault("fail", transition="create", message="no capacity in de-fra")
-    checked = session.process.check({}, cluster_inputs())
+    checked = session.process.check({}, cluster_inputs(timeouts={"failed": "1s"}))
     message = session.expect_error(session.process.create, checked.inputs)
     assert "FAILED while provisioning: no capacity in de-fra" in message
     assert emu.admin.clusters() == []  # deleted, so not orphaned
@@ -116,10 +116,13 @@ def test_failed_during_create(session: Session, emu: RunningEmulator) -> None:
 
 
 def test_failed_during_update(session: Session, emu: RunningEmulator) -> None:
-    cluster_id, outs, inputs = session.create()
+    cluster_id, outs, inputs = session.create(timeouts={"failed": "1s"})
     emu.admin.add_fault("fail", transition="update", message="resize failed")
     checked = session.process.check(
-        inputs, cluster_inputs(instances={"count": 1, "ram": 8, "cores": 2, "storage_size": 20})
+        inputs,
+        cluster_inputs(
+            instances={"count": 1, "ram": 8, "cores": 2, "storage_size": 20}, timeouts={"failed": "1s"}
+        ),
     )
     message = session.expect_error(session.process.update, cluster_id, outs, checked.inputs)
     assert "FAILED while applying the change: resize failed" in message

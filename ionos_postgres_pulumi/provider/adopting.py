@@ -1,0 +1,94 @@
+"""Adopting a running cluster (`adopt_existing_id`), shown before it happens.
+
+`pulumi up` brings an adopted cluster to the program's inputs with one PUT. The preview reads the cluster
+and lists what that PUT will change, field by field (current -> desired), and says that the password is reset
+(the API never shows the current one, so it cannot be compared); it refuses what the service would refuse
+(a smaller storage, an older version, another backup location) and a cluster that another stack's resource
+manages. An id that no cluster has (a fresh stack of a program written for another environment) is not an
+error: a new cluster is made, and the preview says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure
+
+from .api import ApiError, PostgresClient, rules
+from .api.models import ClusterRead
+from .diffing import comparable
+from .errors import ProviderError
+from .inputs import OWNER_KEY, get_path
+from .marks import made_by, owner_of
+from .outputs import described
+from .progress import warn
+from .validation import transition_violations
+
+FIELD = "adopt_existing_id"
+
+
+def find(client: PostgresClient, cluster_id: str) -> ClusterRead | None:
+    try:
+        return client.get_cluster(cluster_id)
+    except ApiError as exc:
+        if exc.is_not_found:
+            return None
+        raise ProviderError(f"cannot read cluster {cluster_id} to adopt it: {exc}") from None
+
+
+def preview(client: PostgresClient, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    cluster_id = str(inputs[FIELD])
+    cluster = find(client, cluster_id)
+    if cluster is None:
+        warn(
+            f"{FIELD}: there is no cluster {cluster_id} in {client.region}, so `pulumi up` makes a new "
+            "cluster instead (as for a new stack of a program written for another environment)"
+        )
+        return []
+    owner = owner_of(cluster.properties.description)
+    if owner and owner != inputs.get(OWNER_KEY):
+        return [
+            CheckFailure(
+                FIELD,
+                f"cluster {cluster_id} is {made_by(owner)}: two resources must not manage one cluster. "
+                f"Remove {FIELD} to make a new cluster here, or remove the cluster from that stack first",
+            )
+        ]
+    current = described(cluster)
+    refused = refusals(current, inputs)
+    if refused:
+        return refused
+    changes = differences(current, inputs)
+    listed = "; ".join(changes) if changes else "no setting"
+    warn(
+        f"adopting cluster {cluster.name!r} ({cluster_id}): `pulumi up` changes {listed}; and it resets "
+        "the password of the user in credentials to the configured one (the API never shows the current "
+        "password, so it cannot be compared; clients with the old one stop working)"
+    )
+    return []
+
+
+def refusals(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[CheckFailure]:
+    """What the service would refuse, or what cannot be undone without saying so, as check failures."""
+    found = transition_violations(current, inputs)
+    if current.get("backup_location") not in (None, inputs.get("backup_location")):
+        found.append(
+            rules.Violation(
+                "backup_location",
+                inputs.get("backup_location"),
+                f"differs from the adopted cluster's {current.get('backup_location')!r}, which the service "
+                "cannot change; adopt it with its own backup_location",
+            )
+        )
+    return [CheckFailure(v.field, v.reason()) for v in found]
+
+
+def differences(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
+    """`path current -> desired` for every setting the adoption's PUT changes."""
+    changes = []
+    for path in (r.input_path for r in rules.CLUSTER_FIELD_RULES if not r.secret):
+        now, wanted = get_path(current, path), get_path(inputs, path)
+        if wanted is not None and comparable(now, path) != comparable(wanted, path):
+            changes.append(f"{path} {now!r} -> {wanted!r}")
+    return changes

@@ -1,0 +1,189 @@
+"""A change that needs a new cluster (a new backup location, region or source backup) never loses the data
+without being told to.
+
+The order: the old cluster is deleted first (its name and its address in the LAN stay taken until it is
+gone), then the new cluster is created from the old one's backup, restored to the latest point that backup
+can restore: the moment the old cluster was deleted. IONOS flushes the last WAL segment on delete with a
+grace period of about five minutes, so writes of the last moments before the delete may be lost; the
+preview says so. Nothing is deleted before everything the new cluster needs has been checked: the backup
+exists, lives in the region of the new cluster and fits its version, the name is free, the old cluster is
+not protected. Those checks run at preview and again at `up`, right before the engine deletes.
+
+The engine checks a replacement twice: once with the old inputs and outputs (the plan is made there and
+shown), and once as a new resource, whose checked inputs `create` receives. The plan is kept in this process
+between the two (by URN) and rides to `create` in a hidden input (`CARRY_OVER_KEY`). When the create fails
+after the delete, the engine keeps the old resource as pending replacement; the next `up` checks it again,
+finds its cluster gone and its backup inactive, and restores from that backup all the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import CheckFailure
+
+from .api import ApiError, PostgresClient
+from .api.models import BackupRead
+from .api.regions import normalize_region
+from .api.rules import major_version
+from .diffing import replacement_reasons
+from .errors import ProviderError
+from .inputs import CARRY_OVER_KEY
+from .marks import made_by, owner_of
+from .progress import warn
+from .timestamps import moment
+
+WAL_GRACE = "about five minutes"
+_plans: dict[str, dict[str, Any]] = {}
+_lock = threading.Lock()
+
+
+def remember(urn: str, plan: dict[str, Any] | None) -> None:
+    with _lock:
+        if plan is None:
+            _plans.pop(urn, None)
+        else:
+            _plans[urn] = plan
+
+
+def planned(urn: str) -> dict[str, Any] | None:
+    """The plan the first check of this replacement made, taken by the engine's second check (the next
+    replacement of this resource is planned anew)."""
+    with _lock:
+        return _plans.pop(urn, None)
+
+
+def plan(
+    client: PostgresClient, olds: Mapping[str, Any], old_outputs: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> tuple[list[CheckFailure], dict[str, Any] | None]:
+    """Whether the replacement may go ahead, and how the data gets to the new cluster (None: it does not)."""
+    name = str(old_outputs.get("name") or olds.get("name"))
+    old_id = str(old_outputs.get("cluster_id") or "")
+    why = ", ".join(replacement_reasons(olds, inputs))
+    if old_outputs.get("deletion_protection") is True or olds.get("deletion_protection") is True:
+        return [_protected(name, old_id, why)], None
+    failures = _name_taken(client, inputs, old_id)
+    if inputs.get("allow_empty_replacement") is True:
+        warn(
+            f"cluster {name!r} ({old_id or 'not made yet'}) is replaced because {why}, and "
+            "allow_empty_replacement is set: the new cluster starts EMPTY; the old one and its data are "
+            "deleted (its backups stay, and can restore it into another cluster)"
+        )
+        return failures, None
+    source = (inputs.get("restore_from_backup") or {}).get("source_backup_id")
+    if source:
+        warn(
+            f"cluster {name!r} is replaced because {why}: the new cluster is made from backup {source}, as "
+            "restore_from_backup says; the old cluster's own data is not carried over"
+        )
+        return failures, None
+    carried = _carry_over(client, olds, inputs, old_id, name, why)
+    if isinstance(carried, CheckFailure):
+        return [*failures, carried], None
+    return failures, None if failures else carried
+
+
+def _carry_over(
+    client: PostgresClient,
+    olds: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    old_id: str,
+    name: str,
+    why: str,
+) -> dict[str, Any] | CheckFailure:
+    if not old_id:
+        return _cannot(name, why, "the stack's state does not say which cluster is the old one")
+    if normalize_region(str(olds.get("location"))) != client.region:
+        return _cannot(
+            name,
+            why,
+            f"its backups live in {normalize_region(str(olds.get('location')))}, not in {client.region}",
+        )
+    backup, still_running = _backup_of(client, old_id)
+    if backup is None:
+        return _cannot(name, why, f"cluster {old_id} has no backup yet that can restore it")
+    backup_version = major_version(str(backup.properties.postgres_cluster_version or ""))
+    new_version = major_version(str(inputs.get("version")))
+    if backup_version and new_version and new_version < backup_version:
+        return _cannot(
+            name, why, f"its backup is of PostgreSQL {backup_version[0]}, newer than {new_version[0]}"
+        )
+    point = (
+        "the moment the old cluster is deleted"
+        if still_running
+        else str(backup.properties.latest_recovery_target_time or "the end of its backup")
+    )
+    warn(
+        f"cluster {name!r} ({old_id}) is replaced because {why}. Its data is carried over: the old cluster "
+        f"is deleted first, then the new one is created from its backup {backup.id}, restored to the latest "
+        f"point that backup can restore ({point}). Writes of the last moments before the delete may be lost "
+        f"(IONOS flushes the last WAL segment with a grace period of {WAL_GRACE}): stop writing before "
+        "`pulumi up`"
+    )
+    return {"source_backup_id": backup.id, "from_cluster": old_id}
+
+
+def _backup_of(client: PostgresClient, cluster_id: str) -> tuple[BackupRead | None, bool]:
+    """The backup that holds the cluster's latest data, and whether the cluster still runs."""
+    try:
+        client.get_cluster(cluster_id)
+        running = True
+    except ApiError as exc:
+        if not exc.is_not_found:
+            raise ProviderError(f"cannot read cluster {cluster_id} to plan its replacement: {exc}") from None
+        running = False  # deleted by an earlier `up` whose create then failed: its backup is what is left
+    backups = [b for b in client.list_backups(cluster_id=cluster_id) if b.properties.cluster_id == cluster_id]
+    if running:
+        return next((b for b in backups if b.properties.is_active), None), True
+    ended = [(end, b) for b in backups if (end := moment(b.properties.latest_recovery_target_time))]
+    return (max(ended, key=lambda pair: pair[0])[1] if ended else None), False
+
+
+def _name_taken(client: PostgresClient, inputs: Mapping[str, Any], old_id: str) -> list[CheckFailure]:
+    """The new cluster's name must be free once the old cluster is gone."""
+    name = inputs.get("name")
+    if not isinstance(name, str):
+        return []
+    others = [
+        c
+        for c in client.list_clusters(name=name)
+        if c.name == name and c.id != old_id and c.state != "DESTROYING"
+    ]
+    if not others:
+        return []
+    listed = ", ".join(f"{c.id} ({made_by(owner_of(c.properties.description))})" for c in others)
+    return [
+        CheckFailure(
+            "name",
+            f"{name!r} is taken in {client.region} by {listed}; the new cluster could not be made after the "
+            "old one is deleted, so nothing is deleted: rename this cluster, or remove the other one",
+        )
+    ]
+
+
+def _protected(name: str, cluster_id: str, why: str) -> CheckFailure:
+    return CheckFailure(
+        "deletion_protection",
+        f"is on for cluster {name!r} ({cluster_id}), and this change replaces it ({why}), which deletes it. "
+        "To replace it, first turn the protection off in its own `pulumi up` (deletion_protection=False), "
+        "then make this change",
+    )
+
+
+def _cannot(name: str, why: str, reason: str) -> CheckFailure:
+    return CheckFailure(
+        "allow_empty_replacement",
+        f"cluster {name!r} would be replaced because {why}, but its data cannot be carried over: {reason}. "
+        "Nothing is deleted. Undo that change, or set allow_empty_replacement=True to replace it with an "
+        "EMPTY cluster (the old one's backups stay)",
+    )
+
+
+def with_plan(inputs: dict[str, Any], urn: str) -> dict[str, Any]:
+    """The checked inputs of the new cluster, with the plan of the replacement they belong to."""
+    carried = planned(urn) if urn else None
+    if carried is not None:
+        inputs[CARRY_OVER_KEY] = dict(carried)
+    return inputs

@@ -1,0 +1,198 @@
+"""Data safety through `pulumi up` in a project directory, with real data: the emulator's real-PostgreSQL
+mode holds rows, and each step checks that they are still there (or, where the user asked for it, gone).
+
+The story of one stack: a protected cluster survives `pulumi destroy` and refuses a replacing change; once the
+protection is off, a one-line change of the backup location replaces the cluster and carries every row over
+(refused at preview, with the old cluster untouched, while another cluster holds its name); the destroy
+prints the way back, and a new stack restored to the backup's advertised latest moment has the rows.
+Without real PostgreSQL: a create that timed out stays in the state and `pulumi destroy` removes it, a
+destroy that the service refuses twice while busy ends with the cluster gone, and adopting a cluster made
+with curl is shown before it happens.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+from pulumi import automation as auto
+
+from ionos_postgres_pulumi.emulator.pace import Paces
+from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
+from scripts.pulumi_project import Engine, write_project
+from tests.engine import configure
+from tests.payloads import cluster_properties
+
+pytestmark = pytest.mark.e2e
+NEEDS_POSTGRES = pytest.mark.skipif(
+    not installed_servers(),
+    reason="no PostgreSQL server is installed: run `apt-get install postgresql` "
+    "(scripts/setup does it when it runs as root)",
+)
+PROJECT = "safety"
+PROGRAM = """import pulumi
+from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster,
+    PostgresClusterArgs, RestoreFromBackupArgs, TimeoutsArgs)
+
+config = pulumi.Config()
+restore = config.get("restoreBackup")
+db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs(
+    location="de/fra",
+    version="16",
+    backup_location=config.get("backupLocation"),
+    deletion_protection=config.get_bool("deletionProtection"),
+    adopt_existing_id=config.get("adopt"),
+    instances=InstancesArgs(count=1, ram=int(config.get("ram") or 4), cores=int(config.get("cores") or 2),
+                            storage_size=int(config.get("storage") or 20)),
+    connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
+                              primary_instance_address=config.get("address") or "192.168.9.10/24"),
+    credentials=CredentialsArgs(username="app", password=config.require_secret("password"), database="app"),
+    restore_from_backup=RestoreFromBackupArgs(source_backup_id=restore,
+        recovery_target_datetime=config.get("restoreTime")) if restore else None,
+    timeouts=TimeoutsArgs(create=config.get("createTimeout")),
+))
+pulumi.export("clusterId", db.cluster_id)
+pulumi.export("connectionUri", db.connection_uri)
+"""
+ROWS = [(1, "an order written before the change"), (2, "another one")]
+
+
+def project_stack(engine: Engine, emu: RunningEmulator, where: Path, name: str, **config: str) -> auto.Stack:
+    stack = engine.stack(write_project(where, PROJECT, PROGRAM), name)
+    configure(stack, emu, **config)
+    return stack
+
+
+def set_config(stack: auto.Stack, **values: str) -> None:
+    for key, value in values.items():
+        stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value))
+
+
+def rows(uri: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(uri, connect_timeout=10) as connection:
+        return connection.execute("select id, note from orders order by id").fetchall()
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@NEEDS_POSTGRES
+def test_no_ordinary_change_or_destroy_loses_the_rows(
+    engine: Engine, tmp_path: Path, pg_data_dir: Path
+) -> None:
+    with emulator_thread(postgres=True, data_dir=pg_data_dir, paces=Paces.parse("1s")) as emu:
+        stack = project_stack(engine, emu, tmp_path / "project", "dev", deletionProtection="true")
+        first = stack.up(color="never").outputs
+        uri, old_id = first["connectionUri"].value, first["clusterId"].value
+        with psycopg.connect(uri, connect_timeout=10) as connection:
+            connection.execute("create table orders (id int primary key, note text)")
+            connection.executemany("insert into orders values (%s, %s)", ROWS)
+
+        # protected: neither a destroy nor a replacing change deletes it
+        with pytest.raises(auto.CommandError) as refused:
+            stack.destroy(color="never")
+        assert "has deletion_protection on, so it was not deleted" in flat(str(refused.value))
+        set_config(stack, backupLocation="de")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert "this change replaces it" in flat(str(refused.value))
+        assert [c["id"] for c in emu.admin.clusters()] == [old_id] and rows(uri) == ROWS
+
+        # protection off, in its own `pulumi up` (no call to the API)
+        stack.remove_config(f"{PROJECT}:backupLocation")
+        set_config(stack, deletionProtection="false")
+        emu.admin.clear_requests()
+        assert stack.up(color="never").summary.resource_changes == {"same": 2, "update": 1}
+        assert emu.admin.mutating_requests() == []
+
+        # another cluster holds the name: the replacement is refused at preview, nothing is touched
+        intruder = requests.post(
+            f"{emu.url}/de-fra/clusters",
+            json={"properties": cluster_properties(name="safe-db")},
+            headers={"Authorization": f"Bearer {emu.token}"},
+            timeout=30,
+        ).json()
+        set_config(stack, backupLocation="de")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert f"'safe-db' is taken in de-fra by {intruder['id']}" in flat(str(refused.value))
+        emu.admin.remove(intruder["id"])
+
+        # the replacement carries every row over, and the preview says how
+        (backup,) = emu.backups_of(old_id)
+        preview = stack.preview(diff=True, color="never")
+        assert dict(preview.change_summary) == {"same": 2, "replace": 1}
+        assert f"created from its backup {backup['id']}" in flat(preview.stdout)
+        result = stack.up(color="never")
+        new_id, new_uri = result.outputs["clusterId"].value, result.outputs["connectionUri"].value
+        assert new_id != old_id
+        assert [c["id"] for c in emu.admin.clusters()] == [new_id]
+        assert rows(new_uri) == ROWS
+
+        # destroy prints the way back; a new stack restored to the advertised latest moment has the rows
+        destroyed = stack.destroy(color="never")
+        (last,) = [b for b in emu.backups_of(new_id) if b["properties"]["latestRecoveryTargetTime"]]
+        latest = last["properties"]["latestRecoveryTargetTime"]
+        assert (
+            f"'source_backup_id': '{last['id']}', 'recovery_target_datetime': '{latest}'" in destroyed.stdout
+        )
+        again = project_stack(
+            engine, emu, tmp_path / "project", "restored", restoreBackup=last["id"], restoreTime=latest
+        )
+        restored = again.up(color="never").outputs
+        assert rows(restored["connectionUri"].value) == ROWS
+        again.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
+def test_a_create_that_timed_out_is_kept_in_the_state_and_destroy_removes_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with emulator_thread(paces=Paces.parse("create=8s,update=1s,delete=1s")) as emu:
+        stack = project_stack(engine, emu, tmp_path / "project", "dev", createTimeout="2s")
+        with pytest.raises(auto.CommandError) as failed:
+            stack.up(color="never")
+        (cluster,) = emu.admin.clusters()
+        said = flat(str(failed.value))
+        assert f"Cluster {cluster['id']} exists and is kept in the stack's state" in said
+        exported = stack.export_stack().deployment or {}
+        tracked = [r for r in exported["resources"] if r["type"].endswith("PostgresV2Cluster")]
+        assert [r["id"] for r in tracked] == [cluster["id"]]
+        # the service refuses the delete twice (as it does while a cluster is busy): the destroy waits it out
+        emu.admin.add_fault("status", status=500, times=2, method="DELETE", message="cluster is busy")
+        stack.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
+def test_adopting_a_cluster_made_with_curl_is_shown_at_preview(engine: Engine, tmp_path: Path) -> None:
+    with emulator_thread(paces=Paces.parse("1s")) as emu:
+        made = requests.post(
+            f"{emu.url}/de-fra/clusters",
+            json={
+                "properties": cluster_properties(
+                    name="safe-db",
+                    description="made with curl",
+                    instances={"count": 1, "ram": 8, "cores": 4, "storageSize": 20},
+                )
+            },
+            headers={"Authorization": f"Bearer {emu.token}"},
+            timeout=30,
+        ).json()
+        emu.admin.advance(made["id"])
+        stack = project_stack(
+            engine, emu, tmp_path / "project", "dev", adopt=made["id"], backupLocation="eu-central-3"
+        )
+        preview = flat(stack.preview(color="never").stdout)
+        assert "instances.ram 8 -> 4" in preview and "instances.cores 4 -> 2" in preview
+        assert "resets the password" in preview
+        set_config(stack, storage="10")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert "smaller than the current 20 GB; storage can only grow" in flat(str(refused.value))
+        assert [r["method"] for r in emu.admin.mutating_requests()] == ["POST"]  # only curl's
