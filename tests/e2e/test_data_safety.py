@@ -92,7 +92,7 @@ def test_no_ordinary_change_or_destroy_loses_the_rows(
         uri, old_id = first["connectionUri"].value, first["clusterId"].value
         with psycopg.connect(uri, connect_timeout=10) as connection:
             connection.execute("create table orders (id int primary key, note text)")
-            connection.executemany("insert into orders values (%s, %s)", ROWS)
+            connection.cursor().executemany("insert into orders values (%s, %s)", ROWS)
 
         # protected: neither a destroy nor a replacing change deletes it
         with pytest.raises(auto.CommandError) as refused:
