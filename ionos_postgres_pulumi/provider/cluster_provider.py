@@ -27,6 +27,7 @@ from pulumi.dynamic import (
 from . import diffing, sdk_server, validation
 from .config import StackConfig
 from .inputs import from_engine, normalize
+from .progress import warn
 
 
 @functools.cache
@@ -60,7 +61,11 @@ class PostgresV2ClusterProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        decision = diffing.decide(from_engine(olds), from_engine(news))
+        old_outputs, new_inputs = from_engine(olds), from_engine(news)
+        decision = diffing.decide(old_outputs, new_inputs)
+        sdk_server.detail_the_diff(decision.detailed())
+        for disruption in diffing.disruptions(old_outputs, new_inputs, decision):
+            warn(disruption)
         return DiffResult(
             changes=decision.changes,
             replaces=decision.replaces,

@@ -37,6 +37,11 @@ class Decision:
     def changes(self) -> bool:
         return bool(self.changed or self.replaces or self.repair)
 
+    def detailed(self) -> dict[str, str]:
+        """Each changed input and what its change does: "update", or "update-replace" for those that force
+        a new cluster (what a reviewer of `pulumi preview --diff` needs to see)."""
+        return {key: "update-replace" if key in self.replaces else "update" for key in self.changed}
+
     @property
     def touches_the_cluster(self) -> bool:
         """Whether the update needs a PUT, as opposed to recording provider settings only."""
@@ -113,6 +118,31 @@ def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bo
             and new_restore.get("source_backup_id") != old_restore.get("source_backup_id")
         )
     )
+
+
+def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Decision) -> list[str]:
+    """What an in-place change does to a running cluster beyond its settings, in words, for the preview."""
+    if decision.replaces:
+        return []
+    said = []
+    if "connection" in decision.changed:
+        said.append("connection changes: the cluster moves in your network, and open connections are cut")
+    old_count, new_count = (
+        (values.get("instances") or {}).get("count") if isinstance(values.get("instances"), Mapping) else None
+        for values in (olds, news)
+    )
+    if isinstance(old_count, int | float) and isinstance(new_count, int | float) and new_count < old_count:
+        said.append(
+            f"instances.count goes from {int(old_count)} to {int(new_count)}: standbys are removed, which "
+            "can cause failovers"
+        )
+    if decision.in_place_restore:
+        when = (news.get("restore_from_backup") or {}).get("recovery_target_datetime")
+        said.append(
+            f"restore_from_backup rewinds the cluster in place to {when}: every write after that moment is "
+            "lost"
+        )
+    return said
 
 
 def replacement_reasons(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:

@@ -29,7 +29,9 @@ import weakref
 from concurrent import futures
 from concurrent.futures import thread as futures_thread
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
+
+from pulumi.runtime.proto import provider_pb2
 
 from .errors import ProviderError
 from .progress import report
@@ -120,10 +122,63 @@ def serve_calls_side_by_side(width: int) -> bool:
     return False
 
 
+_diff_detail = threading.local()
+
+
+def detail_the_diff(kinds: dict[str, str]) -> None:
+    """The detailed diff of the Diff call this thread serves: input -> "update" or "update-replace". The
+    SDK's server drops detailed diffs (Pulumi issue #3080); `DetailedDiffs` adds this one to its answer."""
+    _diff_detail.kinds = kinds
+
+
+class DetailedDiffs:
+    """Stands in for the `proto` module inside the server: its DiffResponse carries the detailed diff."""
+
+    KINDS: ClassVar[dict[str, str]] = {"update": "UPDATE", "update-replace": "UPDATE_REPLACE"}
+
+    def __init__(self, real: ModuleType) -> None:
+        self._real = real
+        self.DiffResponse = _DiffResponse(real.DiffResponse)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class _DiffResponse:
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)  # DIFF_SOME and the like
+
+    def __call__(self, **fields: Any) -> Any:
+        kinds: dict[str, str] = getattr(_diff_detail, "kinds", None) or {}
+        _diff_detail.kinds = None
+        if kinds:
+            fields["detailedDiff"] = {
+                key: provider_pb2.PropertyDiff(
+                    kind=getattr(provider_pb2.PropertyDiff, DetailedDiffs.KINDS[kind])
+                )
+                for key, kind in kinds.items()
+            }
+            fields["hasDetailedDiff"] = True
+            fields["diffs"] = sorted(kinds)
+        return self._real(**fields)
+
+
+def send_detailed_diffs(server: ModuleType) -> bool:
+    """True when the server's DiffResponse carries the detailed diff from now on."""
+    proto = getattr(server, "proto", None)
+    if proto is not None and not isinstance(proto, DetailedDiffs) and hasattr(proto, "DiffResponse"):
+        server.proto = DetailedDiffs(proto)  # type: ignore[attr-defined]
+    return isinstance(getattr(server, "proto", None), DetailedDiffs)
+
+
 def adjust() -> None:
     server = running_server()
     if server is not None:
         report_errors_without_tracebacks(server)
+        send_detailed_diffs(server)
         # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API (see
         # `lifecycle`), and check and diff must never wait for a thread behind creates held back by it.
         serve_calls_side_by_side(MOST_CALLS_AT_ONCE)

@@ -87,11 +87,25 @@ def test_preview_of_another_backup_location_is_a_replacement(
 ) -> None:
     basic.set_config(f"{PROJECT}:backupLocation", auto.ConfigValue("de"))
     e2e_emulator.admin.clear_requests()
+    events: list[auto.EngineEvent] = []
     try:
-        preview = basic.preview(diff=True, color="never")
+        preview = basic.preview(diff=True, color="never", on_event=events.append)
     finally:
         basic.remove_config(f"{PROJECT}:backupLocation")
     assert dict(preview.change_summary) == {"same": 2, "replace": 1}
+    # the detailed diff marks the field that forces the replacement (what `--json` and events show)
+    (step,) = [
+        e.resource_pre_event.metadata
+        for e in events
+        if e.resource_pre_event and e.resource_pre_event.metadata.op.value == "replace"
+    ]
+    kinds = {key: diff.diff_kind.value for key, diff in (step.detailed_diff or {}).items()}
+    assert kinds == {"backup_location": "update-replace", "instances": "update"}  # cores: set above
+    # and the data is carried over from the old cluster's backup, which the preview names
+    (cluster,) = e2e_emulator.admin.clusters()
+    (backup,) = e2e_emulator.backups_of(cluster["id"])
+    said = re.sub(r"\s+", " ", preview.stdout + preview.stderr)  # `--diff` shows diagnostics on stderr
+    assert f"created from its backup {backup['id']}" in said
     assert '~ backup_location: "eu-central-3" => "de"' in re.sub(r"\s+:", ":", preview.stdout)
     assert "+-pulumi-python:dynamic/ionos:PostgresV2Cluster" in preview.stdout.replace(" ", "")
     assert mutating_calls(e2e_emulator) == []

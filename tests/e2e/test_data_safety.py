@@ -128,7 +128,7 @@ def test_no_ordinary_change_or_destroy_loses_the_rows(
         (backup,) = emu.backups_of(old_id)
         preview = stack.preview(diff=True, color="never")
         assert dict(preview.change_summary) == {"same": 2, "replace": 1}
-        assert f"created from its backup {backup['id']}" in flat(preview.stdout)
+        assert f"created from its backup {backup['id']}" in flat(preview.stdout + preview.stderr)
         result = stack.up(color="never")
         new_id, new_uri = result.outputs["clusterId"].value, result.outputs["connectionUri"].value
         assert new_id != old_id
@@ -188,7 +188,8 @@ def test_adopting_a_cluster_made_with_curl_is_shown_at_preview(engine: Engine, t
         stack = project_stack(
             engine, emu, tmp_path / "project", "dev", adopt=made["id"], backupLocation="eu-central-3"
         )
-        preview = flat(stack.preview(color="never").stdout)
+        previewed = stack.preview(color="never")
+        preview = flat(previewed.stdout + previewed.stderr)
         assert "instances.ram 8 -> 4" in preview and "instances.cores 4 -> 2" in preview
         assert "resets the password" in preview
         set_config(stack, storage="10")
