@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ... import lazy
 
 if TYPE_CHECKING:
-    from .client import PostgresClient, RetryPolicy, Timeouts, resolve_auth
+    from .auth import resolve_auth
+    from .client import PostgresClient
     from .errors import (
         ApiError,
         ConfigurationError,
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
         TransportError,
     )
     from .regions import REGIONS, normalize_region, resolve_base_url
+    from .transport import RetryPolicy, Timeouts
 
 _WHERE = {
     "PostgresClient": "client",
-    "RetryPolicy": "client",
-    "Timeouts": "client",
-    "resolve_auth": "client",
+    "RetryPolicy": "transport",
+    "Timeouts": "transport",
+    "resolve_auth": "auth",
     "ApiError": "errors",
     "ConfigurationError": "errors",
     "MissingCredentialsError": "errors",

@@ -1,8 +1,16 @@
-"""Errors of the API client. Nothing here ever holds a token or a password."""
+"""Errors of the API client, and how they are read from an answer. Nothing here ever holds a token or a
+password: every text taken from an answer passes `hide_secrets` first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .redaction import hide_secrets
+
+if TYPE_CHECKING:
+    import requests
 
 
 class ConfigurationError(Exception):
@@ -127,3 +135,41 @@ class TransportError(ApiError):
 
     def __init__(self, method: str, path: str, detail: str) -> None:
         super().__init__(method, path, None, (), detail)
+
+
+def error_from(
+    method: str, path: str, response: requests.Response, hidden: Sequence[str], waited: float | None = None
+) -> ApiError:
+    """The error an answer that is not the expected one means, with what the API said (secrets hidden)."""
+    messages: tuple[ErrorMessage, ...] = ()
+    detail = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        detail = not_json(response, hidden) if response.content else ""
+    if isinstance(body, dict):
+        raw_messages = body.get("messages")
+        if isinstance(raw_messages, list):
+            messages = tuple(
+                ErrorMessage(
+                    hide_secrets(str(m.get("errorCode") or ""), hidden),
+                    hide_secrets(str(m.get("message") or ""), hidden),
+                )
+                for m in raw_messages
+                if isinstance(m, dict)
+            )
+    retry_after = response.headers.get("Retry-After")
+    if response.status_code == 429 and retry_after:
+        detail = f"the API asked to wait {hide_secrets(retry_after, hidden)[:40]}s"
+    if waited is not None:
+        detail = f"{detail}; gave up after waiting {waited:.0f}s in all".lstrip("; ")
+    return ApiError(method, path, response.status_code, messages, detail)
+
+
+def not_json(response: requests.Response, hidden: Sequence[str]) -> str:
+    """What came instead of JSON: its content type and how it starts."""
+    kind = response.headers.get("Content-Type", "no content type")
+    # Hidden before it is cut short or quoted, so that no part and no spelling of a secret is shown.
+    start = " ".join(hide_secrets(response.text, hidden)[:80].split())
+    return hide_secrets(f"expected JSON but got {kind}, starting {start!r}", hidden)
