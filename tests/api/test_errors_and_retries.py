@@ -335,8 +335,14 @@ def test_requests_library_errors_never_escape(client: PostgresClient, emulator: 
     assert not isinstance(caught.value, requests.RequestException)
 
 
-def test_a_password_echoed_by_the_api_is_hidden(client: PostgresClient, emulator: RunningEmulator) -> None:
-    password = "Ech0ed-Passw0rd!"
+@pytest.mark.parametrize(
+    "password",
+    ["Ech0ed-Passw0rd!", "Pa\\ss\tw\u200bo'r\"d&<1 \u00e9"],  # \, tab, U+200B: repr escapes them
+    ids=["plain", "escaped"],
+)
+def test_a_password_echoed_by_the_api_is_hidden(
+    client: PostgresClient, emulator: RunningEmulator, password: str
+) -> None:
     emulator.admin.add_fault(
         "status",
         status=422,
@@ -351,6 +357,8 @@ def test_a_password_echoed_by_the_api_is_hidden(client: PostgresClient, emulator
         client.create_cluster(wanted)
     assert password not in str(caught.value)
     assert "***" in str(caught.value)
+    assert repr(password)[1:-1] not in str(caught.value)
+    assert "credentials.password '***' is too common" in str(caught.value)
 
 
 def test_a_put_sent_once_is_not_repeated_when_its_outcome_is_unknown(

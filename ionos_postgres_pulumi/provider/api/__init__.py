@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ResponseFormatError,
         TransportError,
     )
+    from .redaction import hide_secrets, secret_spellings
     from .regions import REGIONS, normalize_region, resolve_base_url
     from .transport import RetryPolicy, Timeouts
 
@@ -33,6 +34,8 @@ _WHERE = {
     "MissingCredentialsError": "errors",
     "ResponseFormatError": "errors",
     "TransportError": "errors",
+    "hide_secrets": "redaction",
+    "secret_spellings": "redaction",
     "REGIONS": "regions",
     "normalize_region": "regions",
     "resolve_base_url": "regions",
@@ -52,7 +55,9 @@ __all__ = [
     "RetryPolicy",
     "Timeouts",
     "TransportError",
+    "hide_secrets",
     "normalize_region",
     "resolve_auth",
     "resolve_base_url",
+    "secret_spellings",
 ]

@@ -6,6 +6,7 @@ credentials when a call runs, never carries them in what Pulumi stores.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -58,3 +59,28 @@ def resolve_auth(
     if username and password:
         return _BasicAuth(username, password)
     raise MissingCredentialsError()
+
+
+def credential_secrets(
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """Every credential configured, used or not, to hide from any text the client shows: the token, the
+    password, and `user:password` as basic auth sends it (base64), which an error page may echo back."""
+    env = os.environ if env is None else env
+    token, username, password = (
+        token or env.get(ENV_TOKEN),
+        username or env.get(ENV_USERNAME),
+        password or env.get(ENV_PASSWORD),
+    )
+    found = [secret for secret in (token, password) if secret]
+    if username and password:
+        pair = f"{username}:{password}"
+        for encoding in ("latin-1", "utf-8"):  # what requests sends, and what RFC 7617 asks for
+            try:
+                found.append(base64.b64encode(pair.encode(encoding)).decode("ascii"))
+            except UnicodeEncodeError:
+                continue
+    return tuple(dict.fromkeys(found))

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import models
-from .auth import ENV_PASSWORD, ENV_TOKEN, resolve_auth
+from .auth import credential_secrets, resolve_auth
 from .errors import ApiError, ResponseFormatError
 from .regions import normalize_region, resolve_base_url
 from .throttle import RateGate
@@ -57,11 +57,10 @@ class PostgresClient:
         self.page_size = page_size
         self.region = normalize_region(location)
         self.base_url = resolve_base_url(self.region, api_url or env.get(ENV_API_URL))
-        secrets = tuple(s for s in (token or env.get(ENV_TOKEN), password or env.get(ENV_PASSWORD)) if s)
         self._transport = Transport(
             self.base_url,
             resolve_auth(token, username, password, env),
-            secrets,
+            credential_secrets(token, username, password, env),
             timeouts=timeouts or Timeouts(),
             policy=retry or RetryPolicy(),
             sleeper=sleeper,
@@ -101,12 +100,9 @@ class PostgresClient:
 
     def create_cluster(self, properties: models.ClusterCreateProperties) -> models.ClusterRead:
         body = models.ClusterCreate(properties=properties)
+        secrets = _passwords(properties.credentials)
         raw = self._transport.send(
-            "POST",
-            "/clusters",
-            body=body.to_wire(),
-            expect=(201, 200),
-            secrets=_passwords(properties.credentials),
+            "POST", "/clusters", body=body.to_wire(), expect=(201, 200), secrets=secrets
         )
         return _parse("POST", "/clusters", models.ClusterRead, raw)
 
@@ -123,13 +119,9 @@ class PostgresClient:
         """
         path = f"/clusters/{cluster_id}"
         body = models.ClusterEnsure(id=cluster_id, properties=properties)
+        secrets = _passwords(properties.credentials)
         raw = self._transport.send(
-            "PUT",
-            path,
-            body=body.to_wire(),
-            expect=(200, 201),
-            secrets=_passwords(properties.credentials),
-            once=once,
+            "PUT", path, body=body.to_wire(), expect=(200, 201), secrets=secrets, once=once
         )
         return _parse("PUT", path, models.ClusterRead, raw)
 
@@ -185,6 +177,8 @@ class PostgresClient:
 
 
 def _parse(method: str, path: str, model: type[T], raw: Any) -> T:
+    """The answer as its model; a ResponseFormatError naming what does not match (pydantic's words name
+    the fields and the rule, never a value of the answer)."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .answers import UnreadableJson
 from .redaction import hide_secrets
 
 if TYPE_CHECKING:
-    import requests
+    from .answers import Answer
 
 
 class ConfigurationError(Exception):
@@ -51,6 +52,8 @@ def summarize(status: int | None) -> str:
         return _SUMMARIES[status]
     if status >= 500:
         return "the API had a server error"
+    if 200 <= status < 300:  # a success the client could not take as it came
+        return "the API's answer is not what the v2 API sends"
     return f"unexpected HTTP status {status}"
 
 
@@ -138,16 +141,16 @@ class TransportError(ApiError):
 
 
 def error_from(
-    method: str, path: str, response: requests.Response, hidden: Sequence[str], waited: float | None = None
+    method: str, path: str, answer: Answer, hidden: Sequence[str], waited: float | None = None
 ) -> ApiError:
     """The error an answer that is not the expected one means, with what the API said (secrets hidden)."""
     messages: tuple[ErrorMessage, ...] = ()
     detail = ""
     try:
-        body = response.json()
-    except ValueError:
+        body = answer.json()
+    except UnreadableJson as unreadable:
         body = None
-        detail = not_json(response, hidden) if response.content else ""
+        detail = not_json(answer, hidden, unreadable) if answer.content else ""
     if isinstance(body, dict):
         raw_messages = body.get("messages")
         if isinstance(raw_messages, list):
@@ -159,17 +162,19 @@ def error_from(
                 for m in raw_messages
                 if isinstance(m, dict)
             )
-    retry_after = response.headers.get("Retry-After")
-    if response.status_code == 429 and retry_after:
+    retry_after = answer.headers.get("Retry-After")
+    if answer.status == 429 and retry_after:
         detail = f"the API asked to wait {hide_secrets(retry_after, hidden)[:40]}s"
     if waited is not None:
         detail = f"{detail}; gave up after waiting {waited:.0f}s in all".lstrip("; ")
-    return ApiError(method, path, response.status_code, messages, detail)
+    return ApiError(method, path, answer.status, messages, detail)
 
 
-def not_json(response: requests.Response, hidden: Sequence[str]) -> str:
-    """What came instead of JSON: its content type and how it starts."""
-    kind = response.headers.get("Content-Type", "no content type")
+def not_json(answer: Answer, hidden: Sequence[str], unreadable: UnreadableJson) -> str:
+    """Why the body is not JSON the client reads, or else its content type and how it starts."""
+    if str(unreadable):
+        return str(unreadable)
+    kind = answer.headers.get("Content-Type", "no content type")
     # Hidden before it is cut short or quoted, so that no part and no spelling of a secret is shown.
-    start = " ".join(hide_secrets(response.text, hidden)[:80].split())
+    start = " ".join(hide_secrets(answer.text, hidden)[:80].split())
     return hide_secrets(f"expected JSON but got {kind}, starting {start!r}", hidden)

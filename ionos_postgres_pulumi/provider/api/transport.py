@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,8 +30,10 @@ from urllib3.exceptions import InvalidHeader
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from .errors import ResponseFormatError, TransportError, error_from, not_json
+from .answers import MAX_ANSWER_BYTES, Answer, UnreadableJson
+from .errors import ConfigurationError, ResponseFormatError, TransportError, error_from, not_json
 from .redaction import hide_secrets
+from .regions import is_loopback
 from .throttle import RateGate
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,7 @@ class Transport:
         self._policy, self._sleeper, self._clock, self._gate = policy, sleeper, clock, gate
         self._deadline = math.inf
         self._session = self._new_session(auth, frozenset({"POST"}), pool_size=8)
+        refuse_credentials_in_clear(self._session, base_url)  # said when the client is made; and per request
         self._once: requests.Session | None = None  # made when first needed (see `_once_session`)
 
     @property
@@ -186,23 +190,20 @@ class Transport:
         to hide in any error text. `once`: a PUT is never repeated when its outcome is unknown."""
         hidden = [*self._secrets, *secrets]
         session = self._once_session() if once else self._session
-        response = self._admitted(
+        answer = self._admitted(
             lambda: self._request(session, method, path, params, body, hidden), method, path, hidden
         )
-        if response.status_code not in expect:
-            raise error_from(method, path, response, hidden)
-        if not response.content:
+        if answer.status not in expect:
+            raise error_from(method, path, answer, hidden)
+        if not answer.content:
             return None
         try:
-            return response.json()
-        except ValueError:
-            raise ResponseFormatError(
-                method, path, response.status_code, detail=not_json(response, hidden)
-            ) from None
+            return answer.json()
+        except UnreadableJson as unreadable:
+            detail = not_json(answer, hidden, unreadable)
+            raise ResponseFormatError(method, path, answer.status, detail=detail) from None
 
-    def _admitted(
-        self, send: Callable[[], requests.Response], method: str, path: str, hidden: list[str]
-    ) -> requests.Response:
+    def _admitted(self, send: Callable[[], Answer], method: str, path: str, hidden: list[str]) -> Answer:
         """The answer that is not a 429: a 429 means the API did nothing, so any method is sent again
         once the API's wait is over, until the wait would pass the budget (or the caller's deadline)."""
         started = self._clock()
@@ -213,15 +214,15 @@ class Transport:
             if pause > 0:
                 self._sleeper(pause)
                 waited += pause
-            response = send()
-            if response.status_code != 429:
-                return response
-            self._gate.close_for(self._retry_after(response, refused))
+            answer = send()
+            if answer.status != 429:
+                return answer
+            self._gate.close_for(self._retry_after(answer, refused))
             refused += 1
             pause = self._gate.wait(self._policy.rate_limit_spread)
             spent = max(waited, self._clock() - started)  # the clock also counts 5xx retries
             if spent + pause > budget:
-                raise error_from(method, path, response, hidden, waited=spent)
+                raise error_from(method, path, answer, hidden, waited=spent)
 
     def _request(
         self,
@@ -231,29 +232,79 @@ class Transport:
         params: Mapping[str, Any] | None,
         body: dict[str, Any] | None,
         hidden: list[str],
-    ) -> requests.Response:
+    ) -> Answer:
+        url = self.base_url + path
+        refuse_credentials_in_clear(session, url)
         started = self._clock()
         try:
-            response = session.request(
+            with session.request(
                 method,
-                self.base_url + path,
+                url,
                 params=params,
                 json=body,
                 timeout=(self.timeouts.connect, self.timeouts.read),
                 allow_redirects=False,
-            )
+                stream=True,  # read below, up to what the client reads
+            ) as response:
+                content = _read_whole(response, method, path)
         except requests.RequestException as exc:
             raise TransportError(method, path, hide_secrets(_describe_transport_error(exc), hidden)) from None
         log.debug("%s %s -> %s in %.3fs", method, path, response.status_code, self._clock() - started)
-        return response
+        return Answer(response.status_code, response.headers, content, response.encoding)
 
-    def _retry_after(self, response: requests.Response, refused: int) -> float:
+    def _retry_after(self, answer: Answer, refused: int) -> float:
         """What the API asked to wait (capped), or exponential backoff when it did not say (or said 0,
         or a time already past, which would be asking again at once, for ever)."""
-        asked = parse_retry_after(response.headers.get("Retry-After"))
+        asked = parse_retry_after(answer.headers.get("Retry-After"))
         if asked is None or asked <= 0:
             return float(min(self._policy.backoff_max, self._policy.backoff_factor * 2**refused))
         return min(asked, self._policy.max_retry_after)
+
+
+def _read_whole(response: requests.Response, method: str, path: str) -> bytes:
+    """The body, or a ResponseFormatError as soon as it is larger than the client reads (said up front
+    by Content-Length, or found while reading)."""
+    too_large = ResponseFormatError(
+        method,
+        path,
+        response.status_code,
+        detail=f"the answer is larger than the {MAX_ANSWER_BYTES // 2**20} MB the client reads; "
+        "it is not the v2 API's",
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def refuse_credentials_in_clear(session: requests.Session, url: str) -> None:
+    """ConfigurationError, before anything is sent, when a request to `url` would carry the credentials
+    over plain HTTP to another machine: to a host that is not loopback, or through a proxy that is not
+    (HTTP_PROXY, ALL_PROXY, as requests picks them from the environment, NO_PROXY honoured)."""
+    target = urlsplit(url)
+    if target.scheme != "http":
+        return  # https: the credentials travel inside TLS, through a proxy's tunnel too
+    if not is_loopback(target.hostname):
+        raise ConfigurationError(f"the API URL {url} is plain http:// to another machine; use https://")
+    proxies = session.merge_environment_settings(url, {}, None, None, None)["proxies"]
+    proxy = requests.utils.select_proxy(url, proxies)
+    if proxy is None:
+        return
+    proxy_host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
+    if not is_loopback(proxy_host):
+        raise ConfigurationError(
+            f"the API URL {url} is plain http://, and the environment sends it through the proxy "
+            f"at {proxy_host or '(an address it cannot read)'} "
+            "(HTTP_PROXY, http_proxy or ALL_PROXY), which would receive the "
+            f"credentials unencrypted; add {target.hostname} to NO_PROXY, use a proxy on this machine, "
+            "or use https://"
+        )
 
 
 def parse_retry_after(header: str | None) -> float | None:
