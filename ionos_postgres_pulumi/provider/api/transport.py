@@ -8,6 +8,9 @@ worth reporting.
 - 502/503/504 and dropped connections on GET/PUT/DELETE, by urllib3's `Retry`, with capped exponential
   backoff and jitter. POST is not retried when its fate is unknown: it raises, and the provider finds
   the cluster by name instead of creating a second one.
+- Credentials never travel in clear: plain http:// only to this machine, and not through a proxy
+  elsewhere (`refuse_credentials_in_clear`). An answer is read whole, up to what the client reads
+  (`answers`).
 
 The clock and the sleep are parameters, so that tests wait out rate limits and retries without waiting.
 """
