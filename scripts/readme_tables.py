@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ionos_postgres_pulumi import PostgresCluster, PostgresV2Cluster
 from ionos_postgres_pulumi.provider import args
-from ionos_postgres_pulumi.provider.api.rules import CLUSTER_FIELD_RULES
+from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 COMPONENT_DEFAULT = re.compile(r"\s*PostgresCluster's default: (.+?)\s*$", re.DOTALL)
@@ -61,7 +61,7 @@ def _cell(text: str) -> str:
 
 
 def inputs_table() -> str:
-    rules = {rule.input_path: rule for rule in CLUSTER_FIELD_RULES}
+    rules = {field.input_path: field.rule for field in INPUT_FIELDS}
     required = {f.name for f in dataclasses.fields(args.PostgresV2ClusterArgs) if _is_required(f)}
     rows = [
         "| Input | API field | Required by PostgresV2Cluster | PostgresCluster's default | What it is "

@@ -9,7 +9,7 @@ import pytest
 
 from ionos_postgres_pulumi import PostgresClusterArgs, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider import args
-from ionos_postgres_pulumi.provider.api.rules import CLUSTER_FIELD_RULES
+from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
 from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS
 from scripts import readme_tables
 
@@ -26,11 +26,11 @@ def test_the_readme_table_is_made_from_the_code(name: str) -> None:
 def test_every_input_is_declared_once_with_its_words() -> None:
     declared = readme_tables.field_docs(args.ClusterInputs)
     assert set(declared) == KNOWN_INPUTS  # what the provider checks is what the program can pass
-    for rule in CLUSTER_FIELD_RULES:  # every API field has a declaration and words
-        top, _, sub = rule.input_path.partition(".")
+    for field in INPUT_FIELDS:  # every API field has a declaration and words
+        top, _, sub = field.input_path.partition(".")
         nested = readme_tables._nested_class(args.ClusterInputs, top)
-        assert top in declared, rule.input_path
-        assert not sub or (nested is not None and sub in readme_tables.field_docs(nested)), rule.input_path
+        assert top in declared, field.input_path
+        assert not sub or (nested is not None and sub in readme_tables.field_docs(nested)), field.input_path
     assert all(declared.values())
 
 

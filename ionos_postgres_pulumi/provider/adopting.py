@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
+from . import fields
 from .api import ApiError, PostgresClient, rules
 from .api.models import ClusterRead
 from .diffing import comparable
@@ -87,7 +88,7 @@ def refusals(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[Chec
 def differences(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
     """`path current -> desired` for every setting the adoption's PUT changes."""
     changes = []
-    for path in (r.input_path for r in rules.CLUSTER_FIELD_RULES if not r.secret):
+    for path in (f.input_path for f in fields.INPUT_FIELDS if not f.rule.secret):
         now, wanted = get_path(current, path), get_path(inputs, path)
         if wanted is not None and comparable(now, path) != comparable(wanted, path):
             changes.append(f"{path} {now!r} -> {wanted!r}")

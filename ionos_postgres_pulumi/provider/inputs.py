@@ -1,7 +1,7 @@
 """The resource's inputs as the provider receives and keeps them (no network, no engine).
 
-Inputs use the resource's Python names (`instances.storage_size`, `backup_location`); the field rules of
-`provider.api.rules` map each API field to its wire name. The engine sends every number as a float and,
+Inputs use the resource's Python names (`instances.storage_size`, `backup_location`); `provider.fields`
+pairs each with the API field's wire name. The engine sends every number as a float and,
 during a preview, values not known yet as `pulumi.output.Unknown`; `from_engine` and `normalize` turn what
 arrives into the inputs the other modules read.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from pulumi.output import Unknown
 
 from .. import limits
-from .api import rules
+from . import fields
 
 # Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
 SAFETY_FLAGS = ("deletion_protection", "allow_major_version_upgrade", "allow_empty_replacement")
@@ -30,18 +30,18 @@ DEFAULTS: Mapping[str, Any] = {
     "connection_pooler": limits.DEFAULT_CONNECTION_POOLER,
     "logs_enabled": False,
     "metrics_enabled": False,
-    "backup_retention_days": rules.DEFAULT_BACKUP_RETENTION_DAYS,
+    "backup_retention_days": fields.DEFAULT_BACKUP_RETENTION_DAYS,
     **dict.fromkeys(SAFETY_FLAGS, False),
 }
-KNOWN_INPUTS = frozenset({r.top_input for r in rules.CLUSTER_FIELD_RULES} | set(NOT_API_FIELDS))
+KNOWN_INPUTS = frozenset({f.top_input for f in fields.INPUT_FIELDS} | set(NOT_API_FIELDS))
 REQUIRED_TOP_LEVEL = (
     "location",
     *dict.fromkeys(
-        r.top_input for r in rules.CLUSTER_FIELD_RULES if r.required and r.input_path not in DEFAULTS
+        f.top_input for f in fields.INPUT_FIELDS if f.rule.required and f.input_path not in DEFAULTS
     ),
 )
 OBJECT_INPUTS = (
-    *dict.fromkeys(r.top_input for r in rules.CLUSTER_FIELD_RULES if r.nested),
+    *dict.fromkeys(f.top_input for f in fields.INPUT_FIELDS if f.nested),
     "restore_from_backup",
     "timeouts",
 )
@@ -51,7 +51,7 @@ COMPUTED_OUTPUTS = ("cluster_id", "dns_name", "state", "status_message", "port",
 DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m", "failed": "10m"}
 # The data a replacement carries over (see `replacing`): set by `check`, read by `create`; hidden from diffs.
 CARRY_OVER_KEY = "__carry_over"
-INT_INPUTS = tuple(r.input_path for r in rules.CLUSTER_FIELD_RULES if r.json_type is int)
+INT_INPUTS = tuple(f.input_path for f in fields.INPUT_FIELDS if f.rule.json_type is int)
 
 # Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
 # (a leading "__"); see `marks`.

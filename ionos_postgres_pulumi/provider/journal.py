@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
-OFF = {"off", "0", "false", "no"}
+from .cache_files import cache_path, read_json, write_json
+
 # Without an answer, what a request makes may show until this many read timeouts after it, and a margin.
 SETTLE_READ_TIMEOUTS, SETTLE_MARGIN = 2, 5.0
 
@@ -32,13 +30,7 @@ def settle_seconds(read_timeout: float) -> float:
 
 
 def _folder() -> Path | None:
-    configured = os.environ.get("IONOS_PG_JOURNAL", "")
-    if configured.lower() in OFF:
-        return None
-    if configured:
-        return Path(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(cache) / "ionos-postgres-pulumi" / "creates"
+    return cache_path("IONOS_PG_JOURNAL", "creates")
 
 
 def key_of(*parts: str) -> str:
@@ -52,11 +44,7 @@ def note(key: str, settle_seconds: float) -> None:
         return
     now = time.time()
     with contextlib.suppress(OSError):  # a read-only home directory costs this safeguard, nothing else
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=folder, prefix=".note-")
-        with os.fdopen(handle, "w") as out:
-            json.dump({"posted_at": now, "settle_until": now + settle_seconds}, out)
-        os.replace(partial, folder / f"{key}.json")
+        write_json(folder / f"{key}.json", {"posted_at": now, "settle_until": now + settle_seconds})
 
 
 def forget(key: str) -> None:
@@ -71,10 +59,10 @@ def unsettled(key: str) -> tuple[float, float] | None:
     folder = _folder()
     if folder is None:
         return None
+    noted = read_json(folder / f"{key}.json")
     try:
-        noted = json.loads((folder / f"{key}.json").read_text())
         posted_at, settle_until = float(noted["posted_at"]), float(noted["settle_until"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):  # no note, or not one this module wrote
         return None
     if settle_until <= time.time():
         forget(key)  # long settled: whatever it made is visible now

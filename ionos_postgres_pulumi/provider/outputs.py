@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..limits import POSTGRES_PORT
-from .api import rules
+from . import fields
 from .inputs import KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
 from .marks import without_marks
 
@@ -21,12 +21,12 @@ def described(cluster: models.ClusterRead) -> dict[str, Any]:
     never returns it), with its state and host name."""
     wire = cluster.properties.to_wire()
     outs: dict[str, Any] = {}
-    for rule in rules.CLUSTER_FIELD_RULES:
-        if rule.secret:
+    for field in fields.INPUT_FIELDS:
+        if field.rule.secret:
             continue
-        value = get_path(wire, rule.api_path)
+        value = get_path(wire, field.rule.api_path)
         if value is not None:
-            set_path(outs, rule.input_path, value)
+            set_path(outs, field.input_path, value)
     outs["description"] = without_marks(outs.get("description"))
     outs.update(
         cluster_id=cluster.id,

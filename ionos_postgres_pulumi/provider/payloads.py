@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from . import fields
 from .api import models, rules
 from .inputs import OWNER_KEY, get_path, in_place_restore_target, set_path
 from .marks import with_marks
@@ -23,10 +24,10 @@ def restore_moment(text: str) -> str:
 
 def _wire_properties(inputs: Mapping[str, Any], restored: str | None) -> dict[str, Any]:
     wire: dict[str, Any] = {}
-    for rule in rules.CLUSTER_FIELD_RULES:
-        value = get_path(inputs, rule.input_path)
+    for field in fields.INPUT_FIELDS:
+        value = get_path(inputs, field.input_path)
         if value is not None:
-            set_path(wire, rule.api_path, value)
+            set_path(wire, field.rule.api_path, value)
     wire["description"] = with_marks(wire.get("description"), inputs.get(OWNER_KEY), restored)
     if not wire["description"]:
         del wire["description"]

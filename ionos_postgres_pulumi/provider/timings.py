@@ -10,32 +10,22 @@ keeps it in memory only.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import contextlib
 import threading
 from pathlib import Path
+
+from .cache_files import cache_path, read_json, write_json
 
 KEEP = 5
 
 
-def _enabled() -> bool:
-    return os.environ.get("IONOS_PG_TIMINGS", "").lower() not in {"off", "0", "false", "no"}
-
-
-def _path() -> Path:
-    configured = os.environ.get("IONOS_PG_TIMINGS")
-    if configured and _enabled():
-        return Path(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(cache) / "ionos-postgres-pulumi" / "timings.json"
+def _path() -> Path | None:
+    """The cache file; None when `IONOS_PG_TIMINGS` is off (memory only)."""
+    return cache_path("IONOS_PG_TIMINGS", "timings.json")
 
 
 def _read(path: Path) -> dict[str, list[float]]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    data = read_json(path)
     if not isinstance(data, dict):
         return {}
     return {
@@ -51,13 +41,14 @@ class Timings:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._memory: dict[str, list[float]] = {}
+        self._loaded = False
         self._loaded_from: Path | None = None
 
     def _load(self) -> None:
         path = _path()
-        if self._loaded_from != path:
-            self._memory = _read(path) if _enabled() else {}
-            self._loaded_from = path
+        if not self._loaded or self._loaded_from != path:
+            self._memory = _read(path) if path else {}
+            self._loaded, self._loaded_from = True, path
 
     def expected(self, key: str) -> float | None:
         """The shortest recent duration of this kind of transition, if any was seen."""
@@ -70,26 +61,18 @@ class Timings:
         with self._lock:
             self._load()
             self._memory[key] = [*self._memory.get(key, []), round(seconds, 3)][-KEEP:]
-            if _enabled():
-                self._save(key)
+            if self._loaded_from is not None:
+                self._save(self._loaded_from, key)
 
-    def _save(self, key: str) -> None:
-        path = _path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            merged = {**_read(path), key: self._memory[key]}
-            handle, partial = tempfile.mkstemp(dir=path.parent, prefix=".timings-")
-            with os.fdopen(handle, "w") as out:
-                json.dump(merged, out)
-            os.replace(partial, path)
-        except OSError:
-            pass  # a read-only home directory costs polls, nothing else
+    def _save(self, path: Path, key: str) -> None:
+        with contextlib.suppress(OSError):  # a read-only home directory costs polls, nothing else
+            write_json(path, {**_read(path), key: self._memory[key]})
 
     def forget(self) -> None:
         """Drop what is remembered in memory (tests and benchmarks)."""
         with self._lock:
             self._memory = {}
-            self._loaded_from = None
+            self._loaded = False
 
 
 _timings = Timings()

@@ -13,6 +13,7 @@ from typing import Any
 from .api import rules
 from .api.regions import REGIONS, is_region
 from .diffing import replaces_the_cluster
+from .fields import INPUT_FIELDS
 from .inputs import (
     DEFAULT_TIMEOUTS,
     KNOWN_INPUTS,
@@ -26,10 +27,10 @@ from .inputs import (
 
 Violations = list[rules.Violation]
 # Objects that hold a secret: a value of the wrong shape is never shown, it may be the secret itself.
-SECRET_OBJECTS = frozenset(r.top_input for r in rules.CLUSTER_FIELD_RULES if r.secret)
+SECRET_OBJECTS = frozenset(f.top_input for f in INPUT_FIELDS if f.rule.secret)
 RESTORE_FIELDS = ("source_backup_id", "recovery_target_datetime")
 # The fields of the objects that hold API fields (restore_from_backup and timeouts are checked below).
-_NESTED = [r for r in rules.CLUSTER_FIELD_RULES if r.nested]
+_NESTED = [f for f in INPUT_FIELDS if f.nested]
 NESTED_FIELDS: dict[str, set[str]] = {
     parent: {r.input_path.split(".", 1)[1] for r in _NESTED if r.top_input == parent}
     for parent in {r.top_input for r in _NESTED}
@@ -100,19 +101,20 @@ def _location_violations(inputs: Mapping[str, Any]) -> Violations:
 
 def _field_violations(inputs: Mapping[str, Any]) -> Violations:
     found = []
-    for rule in rules.CLUSTER_FIELD_RULES:
-        if rule.nested and not isinstance(inputs.get(rule.top_input), Mapping):
+    for field in INPUT_FIELDS:
+        rule = field.rule
+        if field.nested and not isinstance(inputs.get(field.top_input), Mapping):
             continue  # reported as missing or not an object
-        value = get_path(inputs, rule.input_path)
+        value = get_path(inputs, field.input_path)
         if is_unknown(value):
             continue
         if value is None:
-            if rule.required and inputs.get(rule.top_input) is not None:
-                found.append(rules.Violation(rule.input_path, None, f"is required; must be {rule.describe}"))
+            if rule.required and inputs.get(field.top_input) is not None:
+                found.append(rules.Violation(field.input_path, None, f"is required; must be {rule.describe}"))
             continue
         problem = rule.check(value)
         if problem:
-            found.append(rules.Violation(rule.input_path, value, problem, secret=rule.secret))
+            found.append(rules.Violation(field.input_path, value, problem, secret=rule.secret))
     return found
 
 

@@ -105,7 +105,7 @@ def test_the_token_never_shows(emulator: RunningEmulator, caplog: pytest.LogCapt
         client.list_versions()
     client.list_versions()
     texts = [repr(client), str(client), str(caught.value), repr(caught.value), caplog.text]
-    texts += [repr(client._session.auth)]
+    texts += [repr(client._transport.auth)]
     for text in texts:
         assert token not in text
     assert "***" in str(caught.value)
@@ -116,4 +116,4 @@ def test_the_client_refuses_to_be_pickled(emulator: RunningEmulator) -> None:
     with pytest.raises(TypeError, match="not picklable"):
         pickle.dumps(client)
     with pytest.raises(TypeError, match="not picklable"):
-        pickle.dumps(client._session.auth)
+        pickle.dumps(client._transport.auth)

@@ -11,6 +11,7 @@ import urllib.parse
 import pytest
 import requests
 
+from ionos_postgres_pulumi.emulator.faults import RateLimiter
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from ionos_postgres_pulumi.provider.api import (
     ApiError,
@@ -21,8 +22,9 @@ from ionos_postgres_pulumi.provider.api import (
     TransportError,
 )
 from ionos_postgres_pulumi.provider.api import models as m
-from ionos_postgres_pulumi.provider.api.client import _parse_retry_after
 from ionos_postgres_pulumi.provider.api.throttle import RateGate
+from ionos_postgres_pulumi.provider.api.transport import parse_retry_after
+from tests.api.clocks import FastClock
 from tests.payloads import cluster_properties
 
 
@@ -106,15 +108,23 @@ def test_429_without_retry_after_backs_off(
 
 def test_more_callers_than_the_quota_admits_all_get_through(emulator: RunningEmulator) -> None:
     """Thirty callers at once under 4 requests a second: a count of retries would run out, a budget of
-    time does not."""
-    emulator.admin.set_rate_limit(4, 1)
-    gate = RateGate()
+    time does not. The callers, their gate and the emulator's quota share a clock 20 times the wall's."""
+    clock = FastClock(speed=20)
+    assert emulator.server is not None
+    emulator.server.limiter = RateLimiter(4, 1, clock=clock)
+    gate = RateGate(clock=clock)
     errors: list[BaseException] = []
 
     def call() -> None:
         try:
             with PostgresClient(
-                "de-fra", api_url=emulator.api_url, token=emulator.token, env={}, gate=gate
+                "de-fra",
+                api_url=emulator.api_url,
+                token=emulator.token,
+                env={},
+                gate=gate,
+                clock=clock,
+                sleeper=clock.sleep,
             ) as c:
                 c.list_versions()
         except Exception as exc:  # reported by the assertion below
@@ -129,6 +139,7 @@ def test_more_callers_than_the_quota_admits_all_get_through(emulator: RunningEmu
     served = [r["status"] for r in emulator.admin.requests() if r["path"] == "/versions"]
     assert served.count(200) == 30
     assert served.count(429) > 0, "the quota never bit; the test tested nothing"
+    assert clock.longest_sleep >= 1  # the callers waited what the API asked (at least 1 s), on the clock
 
 
 def test_a_429_holds_back_the_other_clients_of_the_api(emulator: RunningEmulator) -> None:
@@ -324,8 +335,14 @@ def test_requests_library_errors_never_escape(client: PostgresClient, emulator: 
     assert not isinstance(caught.value, requests.RequestException)
 
 
-def test_a_password_echoed_by_the_api_is_hidden(client: PostgresClient, emulator: RunningEmulator) -> None:
-    password = "Ech0ed-Passw0rd!"
+@pytest.mark.parametrize(
+    "password",
+    ["Ech0ed-Passw0rd!", "Pa\\ss\tw\u200bo'r\"d&<1 \u00e9"],  # \, tab, U+200B: repr escapes them
+    ids=["plain", "escaped"],
+)
+def test_a_password_echoed_by_the_api_is_hidden(
+    client: PostgresClient, emulator: RunningEmulator, password: str
+) -> None:
     emulator.admin.add_fault(
         "status",
         status=422,
@@ -340,6 +357,8 @@ def test_a_password_echoed_by_the_api_is_hidden(client: PostgresClient, emulator
         client.create_cluster(wanted)
     assert password not in str(caught.value)
     assert "***" in str(caught.value)
+    assert repr(password)[1:-1] not in str(caught.value)
+    assert "credentials.password '***' is too common" in str(caught.value)
 
 
 def test_a_put_sent_once_is_not_repeated_when_its_outcome_is_unknown(
@@ -421,7 +440,7 @@ def test_a_retry_after_of_0_backs_off_instead_of_asking_again_at_once(
 def test_retry_after_values_are_read_or_ignored_never_raised(
     header: str | None, seconds: float | None
 ) -> None:
-    assert _parse_retry_after(header) == seconds
+    assert parse_retry_after(header) == seconds
 
 
 def test_a_rate_limit_does_not_take_a_call_past_its_callers_deadline(

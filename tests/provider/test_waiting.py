@@ -16,6 +16,7 @@ from ionos_postgres_pulumi.provider.api.throttle import RateGate
 from ionos_postgres_pulumi.provider.errors import ProviderError
 from ionos_postgres_pulumi.provider.polling import PollSchedule, WaitTimeout, wait_for
 from ionos_postgres_pulumi.provider.waiting import Transition
+from tests.api.clocks import SkippingClock
 from tests.payloads import cluster_properties
 
 
@@ -190,21 +191,29 @@ def test_a_wait_that_started_before_its_deadline_passed_looks_once_and_gives_up(
 
 
 def test_a_rate_limit_does_not_stretch_a_wait_past_its_timeout(emulator: RunningEmulator) -> None:
-    """Every read answered 429: the wait gives up at its timeout (3 s), not at the client's budget (30 s)."""
+    """Every read answered 429: the wait gives up at its timeout (1 s), not at the client's budget (30 s).
+
+    The client skips its waits on a clock of its own that never runs behind the waiter's, so what it would
+    have slept is counted, not slept."""
+    clock = SkippingClock()
     client = PostgresClient(
         "de-fra",
         api_url=emulator.api_url,
         token=emulator.token,
         env={},
         retry=RetryPolicy(rate_limit_wait=30),
-        gate=RateGate(),
+        gate=RateGate(clock=clock),
+        clock=clock,
+        sleeper=clock.sleep,
     )
     emulator.admin.set_pace(create="manual")
     cluster = client.create_cluster(ClusterCreateProperties.model_validate(cluster_properties()))
     emulator.admin.add_fault("status", status=429, retryAfter=2, times=None, method="GET")
     began = time.monotonic()
     with pytest.raises(ProviderError) as caught:
-        waiting.until_available(client, cluster, 3.0, Transition.CREATE)
+        waiting.until_available(client, cluster, 1.0, Transition.CREATE)
     assert time.monotonic() - began < 6
     assert "the API stopped answering" in str(caught.value)
     assert "HTTP 429" in str(caught.value)
+    assert clock.slept, "the API's wait was never waited; the test tested nothing"
+    assert sum(clock.slept) <= 1.0  # without the waiter's deadline the client would wait up to 30 s

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ... import lazy
 
 if TYPE_CHECKING:
-    from .client import PostgresClient, RetryPolicy, Timeouts, resolve_auth
+    from .auth import resolve_auth
+    from .client import PostgresClient
     from .errors import (
         ApiError,
         ConfigurationError,
@@ -19,18 +20,22 @@ if TYPE_CHECKING:
         ResponseFormatError,
         TransportError,
     )
+    from .redaction import hide_secrets, secret_spellings
     from .regions import REGIONS, normalize_region, resolve_base_url
+    from .transport import RetryPolicy, Timeouts
 
 _WHERE = {
     "PostgresClient": "client",
-    "RetryPolicy": "client",
-    "Timeouts": "client",
-    "resolve_auth": "client",
+    "RetryPolicy": "transport",
+    "Timeouts": "transport",
+    "resolve_auth": "auth",
     "ApiError": "errors",
     "ConfigurationError": "errors",
     "MissingCredentialsError": "errors",
     "ResponseFormatError": "errors",
     "TransportError": "errors",
+    "hide_secrets": "redaction",
+    "secret_spellings": "redaction",
     "REGIONS": "regions",
     "normalize_region": "regions",
     "resolve_base_url": "regions",
@@ -50,7 +55,9 @@ __all__ = [
     "RetryPolicy",
     "Timeouts",
     "TransportError",
+    "hide_secrets",
     "normalize_region",
     "resolve_auth",
     "resolve_base_url",
+    "secret_spellings",
 ]

@@ -1,8 +1,17 @@
-"""Errors of the API client. Nothing here ever holds a token or a password."""
+"""Errors of the API client, and how they are read from an answer. Nothing here ever holds a token or a
+password: every text taken from an answer passes `hide_secrets` first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .answers import UnreadableJson
+from .redaction import hide_secrets
+
+if TYPE_CHECKING:
+    from .answers import Answer
 
 
 class ConfigurationError(Exception):
@@ -43,6 +52,8 @@ def summarize(status: int | None) -> str:
         return _SUMMARIES[status]
     if status >= 500:
         return "the API had a server error"
+    if 200 <= status < 300:  # a success the client could not take as it came
+        return "the API's answer is not what the v2 API sends"
     return f"unexpected HTTP status {status}"
 
 
@@ -127,3 +138,43 @@ class TransportError(ApiError):
 
     def __init__(self, method: str, path: str, detail: str) -> None:
         super().__init__(method, path, None, (), detail)
+
+
+def error_from(
+    method: str, path: str, answer: Answer, hidden: Sequence[str], waited: float | None = None
+) -> ApiError:
+    """The error an answer that is not the expected one means, with what the API said (secrets hidden)."""
+    messages: tuple[ErrorMessage, ...] = ()
+    detail = ""
+    try:
+        body = answer.json()
+    except UnreadableJson as unreadable:
+        body = None
+        detail = not_json(answer, hidden, unreadable) if answer.content else ""
+    if isinstance(body, dict):
+        raw_messages = body.get("messages")
+        if isinstance(raw_messages, list):
+            messages = tuple(
+                ErrorMessage(
+                    hide_secrets(str(m.get("errorCode") or ""), hidden),
+                    hide_secrets(str(m.get("message") or ""), hidden),
+                )
+                for m in raw_messages
+                if isinstance(m, dict)
+            )
+    retry_after = answer.headers.get("Retry-After")
+    if answer.status == 429 and retry_after:
+        detail = f"the API asked to wait {hide_secrets(retry_after, hidden)[:40]}s"
+    if waited is not None:
+        detail = f"{detail}; gave up after waiting {waited:.0f}s in all".lstrip("; ")
+    return ApiError(method, path, answer.status, messages, detail)
+
+
+def not_json(answer: Answer, hidden: Sequence[str], unreadable: UnreadableJson) -> str:
+    """Why the body is not JSON the client reads, or else its content type and how it starts."""
+    if str(unreadable):
+        return str(unreadable)
+    kind = answer.headers.get("Content-Type", "no content type")
+    # Hidden before it is cut short or quoted, so that no part and no spelling of a secret is shown.
+    start = " ".join(hide_secrets(answer.text, hidden)[:80].split())
+    return hide_secrets(f"expected JSON but got {kind}, starting {start!r}", hidden)

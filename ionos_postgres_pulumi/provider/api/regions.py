@@ -49,7 +49,7 @@ def resolve_base_url(location: str, api_url: str | None = None) -> str:
         override = api_url.strip().rstrip("/")
         if not override.startswith(("http://", "https://")):
             raise ConfigurationError(f"API URL {api_url!r} must start with http:// or https://")
-        if override.startswith("http://") and not _is_loopback(urlsplit(override).hostname):
+        if override.startswith("http://") and not is_loopback(urlsplit(override).hostname):
             raise ConfigurationError(
                 f"API URL {api_url!r} would send the token unencrypted; use https://, or http:// only for "
                 "this machine (127.0.0.1, localhost), as the local emulator does"
@@ -58,7 +58,7 @@ def resolve_base_url(location: str, api_url: str | None = None) -> str:
     return regional_url(region)
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
     if host in ("localhost",):
         return True
     try:

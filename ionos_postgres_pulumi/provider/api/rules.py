@@ -1,10 +1,11 @@
 """The client's checks of a cluster's fields: the published limits (`ionos_postgres_pulumi.limits`) applied.
 
 The provider's `check` and the request models call these before anything is sent. Each field rule knows
-its wire path (camelCase, as the API names it) and its input path (snake_case, as the Pulumi resource names
-it). A rule matches the whole value: patterns are full matches, "digits" are ASCII digits, numbers are
-whole and finite. Values not known yet (a Pulumi preview) are skipped by the callers before they reach a
-rule. The emulator applies the same limits with checks of its own (`emulator/validation.py`).
+its wire path (camelCase, as the API names it); the resource's input names are the provider's business
+(`provider/fields.py`). A rule matches the whole value: patterns are full matches, "digits" are ASCII
+digits, numbers are whole and finite. Values not known yet (a Pulumi preview) are skipped by the callers
+before they reach a rule. The emulator applies the same limits with checks of its own
+(`emulator/validation.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 
 from ... import limits
 
-DEFAULT_BACKUP_RETENTION_DAYS = 7  # the provider's default; the API requires a value
 RESERVED_NETWORK = ipaddress.ip_network(limits.RESERVED_NETWORK)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DIGITS = re.compile(r"[0-9]+")
@@ -203,39 +203,19 @@ check_uuid = checker(limits.Uuid("datacenter"))
 
 @dataclass(frozen=True)
 class FieldRule:
-    """A rule for one field of the cluster's properties, with its resource input's name."""
+    """A rule for one field of the cluster's properties, known by its wire path."""
 
     api_path: str
-    input_path: str
     check: Callable[[Any], str | None]
     required: bool
     describe: str
     json_type: type = str
     secret: bool = False
 
-    @property
-    def top_input(self) -> str:
-        """The resource input that holds the field: `instances` for `instances.ram`."""
-        return self.input_path.split(".")[0]
-
-    @property
-    def nested(self) -> bool:
-        """Whether the field sits inside an object input (`instances.ram`), not at the top (`name`)."""
-        return "." in self.input_path
-
-
-# Input names are the wire names in snake_case, except the backup's, which are flat on the resource.
-_INPUT_NAMES = {"backup.location": "backup_location", "backup.retentionDays": "backup_retention_days"}
-
-
-def _input_path(api_path: str) -> str:
-    return _INPUT_NAMES.get(api_path) or re.sub(r"(?<=[a-z])([A-Z])", r"_\1", api_path).lower()
-
 
 CLUSTER_FIELD_RULES: tuple[FieldRule, ...] = tuple(
     FieldRule(
         field.path,
-        _input_path(field.path),
         checker(field.rule),
         field.required,
         field.rule.describe(),
