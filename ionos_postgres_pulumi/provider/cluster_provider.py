@@ -24,7 +24,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diffing, sdk_server, validation
+from . import diffing, sdk_server, secret_filter, validation
 from .config import StackConfig
 from .inputs import from_engine, normalize
 from .progress import warn
@@ -52,13 +52,15 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         self._config = StackConfig.from_values(req.config.get)
+        secret_filter.remember(self._config.token)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, old_inputs = normalize(news), from_engine(olds)
         failures = [CheckFailure(v.field, v.reason()) for v in validation.violations(inputs, old_inputs)]
         if not failures and _needs_the_service(inputs, old_inputs):
             failures = _lifecycle().service_failures(inputs, old_inputs, self._config)
-        return CheckResult(inputs, failures)
+        shown = [CheckFailure(f.property, secret_filter.hidden(f.reason, news, olds)) for f in failures]
+        return CheckResult(inputs, shown)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old_outputs, new_inputs = from_engine(olds), from_engine(news)

@@ -89,7 +89,7 @@ def _finish(client: PostgresClient, found: Found, inputs: Mapping[str, Any]) -> 
         # compare): bring it to the desired state. The PUT is safe to repeat.
         cluster = updating.apply(client, cluster, inputs, restore_to=None)
     try:
-        _remove_duplicates(client, inputs, keep=cluster.id)  # one that showed up meanwhile
+        _remove_duplicates(client, inputs, keep=cluster)  # one that showed up meanwhile
     except ApiError as exc:
         raise ProviderError(
             f"cluster {cluster.id} is AVAILABLE, but looking for duplicates failed: {exc}"
@@ -239,7 +239,7 @@ def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead |
             "choose one with adopt_existing_id"
         )
     if mine:
-        return _keep_one(client, mine, keep=None)
+        return _ranked(mine, keep=None)[0]  # others of this mark are removed once the create is done
     if same_name:
         others = ", ".join(f"{c.id} ({made_by(owner_of(c.properties.description))})" for c in same_name)
         raise ProviderError(
@@ -254,21 +254,32 @@ def _same_name(client: PostgresClient, name: str) -> list[ClusterRead]:
     return [c for c in client.list_clusters(name=name) if c.name == name and c.state != "DESTROYING"]
 
 
-def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: str) -> None:
+def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: ClusterRead) -> None:
+    """Clusters with this resource's mark and name beside `keep` (a rerun from another machine): no state
+    tracks them. A list that does not show `keep` yet (a stale list, right after the create) removes
+    nothing."""
     owner = inputs.get(OWNER_KEY)
-    if owner:
-        _keep_one(client, _marked_by(owner, _same_name(client, inputs["name"])), keep)
+    if not owner:
+        return
+    mine = _marked_by(owner, _same_name(client, inputs["name"]))
+    if not any(c.id == keep.id for c in mine):
+        return
+    kept, *duplicates = _ranked(mine, keep.id)
+    _delete_duplicates(client, kept, duplicates)
 
 
 def _marked_by(owner: str, clusters: list[ClusterRead]) -> list[ClusterRead]:
     return [c for c in clusters if owner_of(c.properties.description) == owner]
 
 
-def _keep_one(client: PostgresClient, mine: list[ClusterRead], keep: str | None) -> ClusterRead:
-    ranked = sorted(
+def _ranked(mine: list[ClusterRead], keep: str | None) -> list[ClusterRead]:
+    """This resource's clusters, the one to keep first: `keep`, else the furthest along, else the oldest."""
+    return sorted(
         mine, key=lambda c: (c.id != keep, STATE_RANK.get(c.state or "", 3), str(c.metadata.created_date))
     )
-    kept, *duplicates = ranked
+
+
+def _delete_duplicates(client: PostgresClient, kept: ClusterRead, duplicates: list[ClusterRead]) -> None:
     for duplicate in duplicates:
         report(
             f"cluster {duplicate.id} ({duplicate.state}) carries this resource's mark and name beside "
@@ -279,7 +290,6 @@ def _keep_one(client: PostgresClient, mine: list[ClusterRead], keep: str | None)
         except ApiError as exc:
             if not exc.is_not_found:
                 report(f"could not delete cluster {duplicate.id}: {exc}; delete it yourself")
-    return kept
 
 
 def _same_identity(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:

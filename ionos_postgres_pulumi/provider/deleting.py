@@ -33,6 +33,9 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
         except ApiError as exc:
             if exc.is_not_found:
                 return
+            if exc.outcome_unknown and _taken(client, cluster_id):
+                deleted_at = time.monotonic()  # the answer was unreadable, but the service is deleting it
+                break
             if not (exc.is_conflict or exc.is_retryable) or time.monotonic() >= deadline:
                 raise ProviderError(f"cluster {cluster_id} was not deleted: {exc}") from None
             refusals += 1
@@ -43,6 +46,18 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
     report(f"deleting cluster {current.name!r} ({cluster_id})")
     waiting.until_gone(client, cluster_id, waiting.left(deadline), started=deleted_at)
     report(way_back(client, current))
+
+
+def _taken(client: PostgresClient, cluster_id: str) -> bool:
+    """Whether a delete whose answer could not be read was carried out: the cluster is going or gone."""
+    try:
+        current = _read(client, cluster_id)
+    except ProviderError:
+        return False
+    if current is None or current.state == "DESTROYING":
+        report(f"the answer to the delete of cluster {cluster_id} could not be read, but the service took it")
+        return True
+    return False
 
 
 def _read(client: PostgresClient, cluster_id: str) -> ClusterRead | None:

@@ -31,6 +31,8 @@ from google.rpc import status_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
+from .secret_filter import hidden
+
 SERVICER_METHODS = frozenset({"Check", "Diff", "Create", "Read", "Update", "Delete"})
 LOG_TIMEOUT_SECONDS = 5.0
 
@@ -51,6 +53,14 @@ class EngineCall:
     @property
     def urn(self) -> str:
         return str(getattr(self.request, "urn", "") or "")
+
+    def values(self) -> list[dict[str, Any]]:
+        """Every set of properties the request carries (inputs, outputs, old and new)."""
+        found = []
+        for name in ("properties", "news", "olds", "old_outputs", "inputs"):
+            if _has_field(self.request, name):
+                found.append(rpc.deserialize_properties(getattr(self.request, name)))
+        return found
 
     def old_outputs(self) -> dict[str, Any]:
         """The resource's outputs as the state holds them (`check` only; empty for a new resource)."""
@@ -76,13 +86,13 @@ def current_call() -> EngineCall | None:
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         names = frame.f_locals
-        if (
-            frame.f_globals is vars(server)
-            and frame.f_code.co_name in SERVICER_METHODS
-            and "request" in names
-            and "context" in names
-        ):
-            return EngineCall(frame.f_code.co_name, names["request"], names["context"])
+        if frame.f_globals is vars(server) and "request" in names and "context" in names:
+            # the servicer's method, or the server's wrapper around it (which reports its errors)
+            method = frame.f_code.co_name
+            if method not in SERVICER_METHODS:
+                method = getattr(names.get("fn"), "__name__", "")
+            if method in SERVICER_METHODS:
+                return EngineCall(method, names["request"], names["context"])
         frame = frame.f_back
     return None
 
@@ -129,6 +139,7 @@ def say(message: str, severity: Severity = Severity.INFO, ephemeral: bool = Fals
     when the engine took it. Without an engine, a lasting message goes to stderr (which the engine shows
     under the stack) and an `ephemeral` one (a status the row shows until the next) is dropped."""
     call = current_call()
+    message = hidden(message, *(call.values() if call is not None else ()))
     if call is not None and call.urn and _log.send(message, call.urn, severity, ephemeral):
         return True
     if not ephemeral:

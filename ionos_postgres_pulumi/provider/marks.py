@@ -12,27 +12,34 @@ diffs never show the marks.
 from __future__ import annotations
 
 import re
+import urllib.parse
 
-_OWNER = re.compile(r"\[managed by pulumi: ([^\]]+)\]")
-_RESTORED = re.compile(r"\[restored by pulumi to ([^\]]+)\]")
-_MARKS_AT_THE_END = re.compile(
-    r"(?:\s*(?:\[managed by pulumi: [^\]]+\]|\[restored by pulumi to [^\]]+\]))+\s*\Z"
-)
+# The text inside a mark is percent-encoded (any character but these), so that no resource name (brackets,
+# colons, spaces, newlines, unicode) can end a mark early, and every name reads back as it was written.
+_PLAIN_IN_A_MARK = "/#:@!$&'()*+,;=-._~"
+_MARK = r"\[(managed by pulumi: |restored by pulumi to )([^\]\s]*)\]"
+# The marks at the very end of a description, each after one space the provider added (none before the first
+# when the description is empty): removing exactly that leaves the user's text as it was, spaces included.
+_MARKS_AT_THE_END = re.compile(rf"(?:(?:^| ){_MARK})+\Z")
 
 
-def _marks(description: str | None) -> str:
+def _encoded(text: str) -> str:
+    return urllib.parse.quote(text, safe=_PLAIN_IN_A_MARK)
+
+
+def _marks(description: str | None) -> list[tuple[str, str]]:
     found = _MARKS_AT_THE_END.search(description or "")
-    return found.group(0) if found else ""
+    if not found:
+        return []
+    return [(kind, urllib.parse.unquote(value)) for kind, value in re.findall(_MARK, found.group(0))]
 
 
 def owner_of(description: str | None) -> str | None:
-    match = _OWNER.search(_marks(description))
-    return match.group(1) if match else None
+    return next((value for kind, value in _marks(description) if kind.startswith("managed")), None)
 
 
 def restored_to(description: str | None) -> str | None:
-    match = _RESTORED.search(_marks(description))
-    return match.group(1) if match else None
+    return next((value for kind, value in _marks(description) if kind.startswith("restored")), None)
 
 
 def without_marks(description: str | None) -> str:
@@ -41,10 +48,14 @@ def without_marks(description: str | None) -> str:
 
 def with_marks(description: str | None, owner: str | None, restored: str | None = None) -> str:
     marks = [
-        f"[restored by pulumi to {restored}]" if restored else "",
-        f"[managed by pulumi: {owner}]" if owner else "",
+        f"[restored by pulumi to {_encoded(restored)}]" if restored else "",
+        f"[managed by pulumi: {_encoded(owner)}]" if owner else "",
     ]
-    return " ".join(part for part in (without_marks(description), *marks) if part)
+    text = without_marks(description)
+    written = " ".join(mark for mark in marks if mark)
+    if not written:
+        return text
+    return f"{text} {written}" if text else written
 
 
 def made_by(owner: str | None) -> str:

@@ -33,8 +33,10 @@ from typing import Any, ClassVar
 
 from pulumi.runtime.proto import provider_pb2
 
+from .engine_link import current_call
 from .errors import ProviderError
 from .progress import report
+from .secret_filter import hidden
 
 CONCURRENCY_VARIABLE = "IONOS_PG_MAX_CONCURRENCY"
 MOST_CALLS_AT_ONCE = 64  # threads are made only as calls arrive; this bounds a runaway engine
@@ -58,11 +60,11 @@ class CleanTracebacks:
         return getattr(self._real, name)
 
     def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        """Our errors as their message, a bug with its traceback; neither with a secret of the call."""
         error = sys.exc_info()[1]
-        if isinstance(error, ProviderError):
-            return str(error)
-        text: str = self._real.format_exc(*args, **kwargs)
-        return text
+        text: str = str(error) if isinstance(error, ProviderError) else self._real.format_exc(*args, **kwargs)
+        call = current_call()
+        return hidden(text, *(call.values() if call is not None else ()))
 
 
 def report_errors_without_tracebacks(server: ModuleType) -> bool:

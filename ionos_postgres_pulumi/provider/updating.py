@@ -157,10 +157,35 @@ def _put(
                 continue
             if exc.is_not_found:
                 raise gone(before.id, "being updated") from None
+            if exc.outcome_unknown:
+                return _looked_at(client, before, exc), before
             raise ProviderError(f"cluster {before.name!r} ({before.id}) was not changed: {exc}") from None
         if key:
             journal.forget(key)
         return answer, before
+
+
+def _looked_at(client: PostgresClient, before: ClusterRead, error: ApiError) -> ClusterRead:
+    """A PUT whose answer cannot be read (or was a server error) may have been carried out: the cluster
+    says whether it was (busy with it, or changed since), instead of a guess."""
+    try:
+        current = client.get_cluster(before.id)
+    except ApiError as exc:
+        raise ProviderError(
+            f"the change to cluster {before.name!r} ({before.id}) got an answer that cannot be read "
+            f"({error}), and the cluster could not be read either ({exc}): whether it was applied is "
+            "unknown; run `pulumi up` again when the API answers (a PUT of the whole cluster is safe to "
+            "repeat)"
+        ) from None
+    changed = current.metadata.last_modified_date != before.metadata.last_modified_date
+    if current.state in BUSY or changed:
+        report(f"the answer to the change of cluster {before.id} could not be read, but the cluster took it")
+        return current
+    raise ProviderError(
+        f"cluster {before.name!r} ({before.id}) shows no sign of the change after an answer that cannot be "
+        f"read ({error}): most likely it was not applied; running `pulumi up` again applies it (a PUT of the "
+        "whole cluster is safe to repeat)"
+    )
 
 
 def _failed_change(cluster: ClusterRead, transition: Transition) -> ProviderError:

@@ -15,8 +15,9 @@ REGION_PLACEHOLDER = "{region}"
 
 
 def normalize_region(location: str) -> str:
-    """`de/fra`, `de-fra`, ` DE/FRA `, `de/fra/1` and `de/fra/2` all name the region `de-fra`."""
-    key = location.strip().lower().replace("/", "-").replace("_", "-")
+    """`de/fra`, `de-fra`, `DE/FRA`, `de/fra/1` and `de/fra/2` all name the region `de-fra`; the whole value
+    counts, so `de/fra` with a space or a newline around it names none."""
+    key = location.lower().replace("/", "-").replace("_", "-")  # whole: no spaces or newlines around it
     key = _ALIASES.get(key, key)
     if key not in REGIONS:
         known = ", ".join(REGIONS)
