@@ -86,7 +86,10 @@ def check_instances(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
 def check_replication(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
     count = int(cluster.get("instances.count") or 0)
     names = [str(n) for n in (cluster.resource, cluster.get("name")) if n]
-    wanted = any(re.fullmatch(p, n) for p in config["names"] for n in names)
+    try:
+        wanted = any(re.fullmatch(p, n) for p in config["names"] for n in names)
+    except re.error as exc:
+        return [cluster.says("name", cluster.get("name"), f"the policy's names hold a bad pattern: {exc}")]
     if count < int(config["fromInstances"]) or not wanted:
         return []
     mode = cluster.get("replication_mode") or DEFAULTS["replication_mode"]
