@@ -236,3 +236,13 @@ def test_without_credentials_the_pack_says_it_could_not_ask_for_versions(
         in " ".join(result.stdout.split())
     )
     assert result.returncode == 1
+
+
+def test_a_mistyped_setting_fails_before_any_policy_runs(
+    policy_engine: Engine, stack: auto.Stack, pack: Path
+) -> None:
+    result = preview(policy_engine, stack, pack, {"ionos-pg-min-instances": {"minInstances": "three"}})
+    assert result.returncode != 0
+    shown = " ".join((result.stdout + result.stderr).split())
+    assert "ionos-pg-min-instances" in shown and "minInstances" in shown, shown
+    assert violations(result) == []
