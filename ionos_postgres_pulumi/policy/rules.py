@@ -50,6 +50,15 @@ class Cluster:
 
 
 Check = Callable[[Cluster, Mapping[str, Any]], list[str]]
+TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(:[0-5][0-9])?")
+
+
+def whole_number(value: Any) -> int | None:
+    """A count or a number of days as the engine sends it (a float); None for anything else, which the
+    provider's own check rejects with its message (the pack runs beside it, not after it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        return None
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -77,14 +86,14 @@ class Rule:
 
 def check_instances(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
     count, least = cluster.get("instances.count"), int(config["minInstances"])
-    if count is not None and int(count) >= least:
+    if (whole_number(count) or 0) >= least:
         return []
     rule = f"at least {least} instances are required (minInstances), so that a standby takes over"
     return [cluster.says("instances.count", count, rule)]
 
 
 def check_replication(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
-    count = int(cluster.get("instances.count") or 0)
+    count = whole_number(cluster.get("instances.count")) or 0
     names = [str(n) for n in (cluster.resource, cluster.get("name")) if n]
     try:
         wanted = any(re.fullmatch(p, n) for p in config["names"] for n in names)
@@ -107,7 +116,7 @@ def check_retention(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
     days = cluster.get("backup_retention_days")
     days = DEFAULTS["backup_retention_days"] if days is None else days
     least = int(config["minDays"])
-    if int(days) >= least:
+    if (whole_number(days) or 0) >= least:
         return []
     rule = f"backups must be kept at least {least} days (minDays)"
     return [cluster.says("backup_retention_days", days, rule)]
@@ -163,8 +172,10 @@ def check_empty_replacement(cluster: Cluster, config: Mapping[str, Any]) -> list
 
 def minute_of_day(text: str) -> int:
     """`HH:MM` or `HH:MM:SS` (UTC) as minutes since midnight."""
-    hours, minutes = (int(part) for part in text.split(":")[:2])
-    return hours * 60 + minutes
+    found = TIME.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not a time written HH:MM:SS")
+    return int(found.group(1)) * 60 + int(found.group(2))
 
 
 def window_intervals(day: str, start: str) -> list[tuple[int, int]]:
@@ -188,7 +199,7 @@ def check_maintenance(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:
     day, start = cluster.get("maintenance_window.day_of_the_week"), cluster.get("maintenance_window.time")
     opens, closes, days = config["businessHoursStart"], config["businessHoursEnd"], config["businessDays"]
     hours = f"{opens}-{closes} UTC on {', '.join(days)}"
-    if day not in limits.DAYS_OF_THE_WEEK or start is None:
+    if day not in limits.DAYS_OF_THE_WEEK or not TIME.fullmatch(str(start)):
         rule = f"it must be set outside business hours, {hours}"
         return [cluster.says("maintenance_window", cluster.get("maintenance_window"), rule)]
     window, business = window_intervals(str(day), str(start)), business_intervals(days, opens, closes)

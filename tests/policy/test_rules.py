@@ -171,3 +171,12 @@ def test_an_explicit_yes_to_an_empty_replacement_is_refused() -> None:
 def test_a_bad_name_pattern_is_reported_not_raised() -> None:
     (message,) = messages("ionos-pg-synchronous-replication", {"names": ["(orders"]})
     assert "the policy's names hold a bad pattern: missing ), unterminated subpattern" in message
+
+
+def test_values_the_providers_check_rejects_are_reported_not_raised() -> None:
+    """The pack runs beside the provider's check: a malformed value must not crash the pack."""
+    assert messages("ionos-pg-min-instances", instances={"count": "three"}) != []
+    assert messages("ionos-pg-backup-retention", backup_retention_days="long") != []
+    window = {"time": "2 am", "day_of_the_week": "Sunday"}
+    (message,) = messages("ionos-pg-maintenance-outside-business-hours", maintenance_window=window)
+    assert "it must be set outside business hours" in message
