@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 
 from .. import limits
-from ..provider.api.client import ENV_API_URL, ENV_TOKEN
+from ..provider.api.auth import ENV_TOKEN
+from ..provider.api.client import ENV_API_URL
 from ..provider.api.errors import ApiError, ConfigurationError, MissingCredentialsError
 from ..provider.api.regions import REGION_PLACEHOLDER, normalize_region
 from ..provider.marks import owner_of

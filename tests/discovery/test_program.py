@@ -12,7 +12,7 @@ from ionos_postgres_pulumi.discovery.program import (
     literal,
     program_source,
 )
-from ionos_postgres_pulumi.provider.api import rules
+from ionos_postgres_pulumi.provider import fields
 
 SETTINGS: dict[str, Any] = {
     "name": "orders",
@@ -29,7 +29,7 @@ def found(name: str, region: str = "de-fra", cluster_id: str = "11111111-aaaa", 
 
 
 def test_every_field_the_api_reports_is_declared_but_the_password() -> None:
-    reported = {r.top_input for r in rules.CLUSTER_FIELD_RULES} - {"credentials"}
+    reported = {f.top_input for f in fields.INPUT_FIELDS} - {"credentials"}
     assert reported <= set(DECLARED)
 
 
