@@ -15,13 +15,15 @@ import pulumi
 
 from ionos_postgres_pulumi.provider import (
     ClusterInputs,
+    CredentialsArgs,
     InstancesArgs,
     MaintenanceWindowArgs,
     PostgresV2Cluster,
     PostgresV2ClusterArgs,
 )
+from ionos_postgres_pulumi.provider.api.redaction import hide_secrets
 
-from .lookups import active_backup, resolve_backup_location, resolve_version
+from .lookups import CatalogLookupError, active_backup, resolve_backup_location, resolve_version
 
 DEFAULTS: dict[str, Any] = {
     "instances": InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
@@ -65,9 +67,12 @@ class PostgresCluster(pulumi.ComponentResource):
         super().__init__("ionos:postgres:PostgresCluster", name, None, opts)
         location = pulumi.Output.from_input(args.location)
         values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ClusterInputs)}
+        password = _password_of(args.credentials)
         values.update(  # looked up whether given or not: a given one is checked against the catalog
-            version=_looked_up(resolve_version, args.location, args.version),
-            backup_location=_looked_up(resolve_backup_location, args.location, args.backup_location),
+            version=_looked_up(resolve_version, args.location, args.version, password),
+            backup_location=_looked_up(
+                resolve_backup_location, args.location, args.backup_location, password
+            ),
         )
         for key, default in DEFAULTS.items():
             values[key] = default if values[key] is None else values[key]
@@ -108,11 +113,34 @@ def _looked_up(
     resolve: Callable[[str, str | None], str],
     location: pulumi.Input[str],
     requested: pulumi.Input[str] | None,
+    password: pulumi.Input[str] | None,
 ) -> pulumi.Input[str]:
-    """Plain values are looked up at once (an error stops the program right here); Outputs when known."""
-    if isinstance(location, str) and (requested is None or isinstance(requested, str)):
+    """Plain values are looked up at once (an error stops the program right here); Outputs when known. An
+    error never shows the password, even one the program made itself (the CLI masks only configured secrets),
+    and what is looked up is not secret because the password is."""
+    values = (location, requested, password)
+    if all(value is None or isinstance(value, str) for value in values):
+        return _without_the_password(resolve, location, requested, password)  # type: ignore[arg-type]
+    found = pulumi.Output.all(*values).apply(lambda known: _without_the_password(resolve, *known))
+    return pulumi.Output.unsecret(found)
+
+
+def _without_the_password(
+    resolve: Callable[[str, str | None], str], location: str, requested: str | None, password: str | None
+) -> str:
+    try:
         return resolve(location, requested)
-    return pulumi.Output.all(location, requested).apply(lambda values: resolve(values[0], values[1]))
+    except CatalogLookupError as exc:
+        raise CatalogLookupError(hide_secrets(str(exc), [password] if password else [])) from None
+
+
+def _password_of(credentials: Any) -> pulumi.Input[str] | None:
+    if isinstance(credentials, CredentialsArgs):
+        return credentials.password
+    if isinstance(credentials, dict):
+        password = credentials.get("password")
+        return password if isinstance(password, str | pulumi.Output) else None
+    return None
 
 
 def child_options(
