@@ -73,7 +73,7 @@ def cases_project(where: Path, cases: dict[str, dict[str, Any]]) -> Path:
         ("db-newline", "Orders\n"),
         ("db-space", "Orders "),
     ],
-    ids=["brackets", "colons-and-unicode", "description-ending-in-a-newline", "description-ending-in-a-space"],
+    ids=["brackets", "colons-and-unicode", "description-ending-in-a-newline", "description-ending-in-space"],
 )
 def test_any_name_and_any_description_stay_tracked_and_settle(
     engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, name: str, description: str
