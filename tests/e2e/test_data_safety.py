@@ -54,7 +54,7 @@ db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs
     credentials=CredentialsArgs(username="app", password=config.require_secret("password"), database="app"),
     restore_from_backup=RestoreFromBackupArgs(source_backup_id=restore,
         recovery_target_datetime=config.get("restoreTime")) if restore else None,
-    timeouts=TimeoutsArgs(create=config.get("createTimeout")),
+    timeouts=TimeoutsArgs(create=config.get("createTimeout"), failed="5s"),
 ))
 pulumi.export("clusterId", db.cluster_id)
 pulumi.export("connectionUri", db.connection_uri)
