@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .admin_input import flag, only_known, optional_number, optional_text, optional_whole
-from .faults import FaultRule
+from .faults import MAX_RECOVER_SECONDS, FaultRule
 from .pace import TRANSITIONS, Pace
 from .problems import ApiProblem
 from .routing import Answer, Request, Route, RouteTable
@@ -20,6 +20,7 @@ from .routing import Answer, Request, Route, RouteTable
 MIN_RATE, MAX_RATE = 1e-3, 1e6  # requests per second
 MAX_BURST = 1_000_000
 MAX_PAGE_LIMIT_CAP = 1000
+BUSY_DELETE_STATUSES = (409, 500)  # what the live service answers a DELETE while a cluster is UPDATING
 
 
 def health(request: Request) -> Answer:
@@ -80,15 +81,25 @@ def set_rate_limit(request: Request) -> Answer:
 
 
 def set_quirks(request: Request) -> Answer:
-    """Behaviours of the live service that a client must survive, off unless asked for."""
+    """Behaviours of the live service that a client must survive, off unless asked for. A PUT sets every
+    quirk: one left out is switched off."""
     data = request.admin_body()
     with bad_input():
-        only_known(data, ("staleNextLink", "pageLimitCap"), "quirks")
+        only_known(data, ("staleNextLink", "pageLimitCap", "busyDeleteStatus"), "quirks")
         stale = flag(data, "staleNextLink")
         cap = optional_whole(data, "pageLimitCap", 1, MAX_PAGE_LIMIT_CAP)
+        busy_delete = optional_whole(data, "busyDeleteStatus", 0)
+        if busy_delete is not None and busy_delete not in BUSY_DELETE_STATUSES:
+            raise ValueError("busyDeleteStatus: must be 409, 500 or null")
     quirks = request.server.settings.quirks
-    quirks.stale_next_link, quirks.page_limit_cap = stale, cap
-    return done({"staleNextLink": quirks.stale_next_link, "pageLimitCap": quirks.page_limit_cap})
+    quirks.stale_next_link, quirks.page_limit_cap, quirks.busy_delete_status = stale, cap, busy_delete
+    return done(
+        {
+            "staleNextLink": quirks.stale_next_link,
+            "pageLimitCap": quirks.page_limit_cap,
+            "busyDeleteStatus": quirks.busy_delete_status,
+        }
+    )
 
 
 def list_clusters(request: Request) -> Answer:
@@ -105,11 +116,14 @@ def advance(request: Request) -> Answer:
 
 
 def fail(request: Request) -> Answer:
+    """`{"message": "...", "recoverAfter": 30}`: FAILED, for good or for that many seconds."""
     data = request.admin_body()
     with bad_input():
-        only_known(data, ("message",), "fail")
+        only_known(data, ("message", "recoverAfter"), "fail")
         message = optional_text(data, "message") or "failed by the emulator's admin API"
-    return done(request.server.state.fail(request.params["clusterId"], message).admin_view())
+        recover_after = optional_number(data, "recoverAfter", 0, MAX_RECOVER_SECONDS)
+    failed = request.server.state.fail(request.params["clusterId"], message, recover_after)
+    return done(failed.admin_view())
 
 
 def remove(request: Request) -> Answer:

@@ -48,7 +48,8 @@ def ensure_cluster(request: Request) -> Answer:
 
 
 def delete_cluster(request: Request) -> Answer:
-    request.server.state.delete_cluster(request.region, request.uuid_param("clusterId"))
+    refusal = request.server.settings.quirks.busy_delete_status
+    request.server.state.delete_cluster(request.region, request.uuid_param("clusterId"), refusal)
     return Answer(202)
 
 

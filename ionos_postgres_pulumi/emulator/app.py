@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +34,7 @@ class EmulatorConfig:
     put_creates: bool = True
     postgres: bool = False  # back every cluster with a real PostgreSQL server (emulator/postgres.py)
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # seconds a connection may wait for a request or a body
+    clock: Callable[[], float] = time.time  # the service's clock: tests move it instead of sleeping
 
 
 def build_server(config: EmulatorConfig, backend: Backend | None = None) -> EmulatorServer:
@@ -49,6 +52,7 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
         paces=config.paces,
         faults=Faults(),
         backend=backend,
+        clock=config.clock,
         options=Options(put_creates=config.put_creates),
     )
     settings = Settings(

@@ -38,6 +38,8 @@ class ClusterRecord:
     pending_started: bool = False  # a backend is working on it
     previous_version: str | None = None
     restore: dict[str, Any] | None = None  # {"backupId", "targetTime", ...} of the restore to perform
+    failed_until: float | None = None  # a passing FAILED (a fault's `recoverAfter`) ends at this time
+    resume_state: str | None = None  # the state a passing FAILED goes back to
 
     @property
     def name(self) -> str:
@@ -72,6 +74,7 @@ class ClusterRecord:
             "dnsName": self.dns_name,
             "pending": self.pending,
             "pendingDue": self.pending_due,
+            "failedUntil": self.failed_until,
             "createdAt": self.created_at,
             "modifiedAt": self.modified_at,  # when it last changed state: the moment a transition ended
             "properties": self.properties,

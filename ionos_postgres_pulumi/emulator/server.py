@@ -53,6 +53,7 @@ class AuthPolicy:
 class Quirks:
     stale_next_link: bool = False  # the live API's `_links.next` that stays set past the last page
     page_limit_cap: int | None = None  # serve at most this many items per page, whatever was asked
+    busy_delete_status: int | None = None  # refuse a DELETE while PROVISIONING or UPDATING (409 or 500)
 
 
 @dataclass
