@@ -162,18 +162,105 @@ def test_restore_from_a_backup_brings_the_data_back(pg: tuple[RunningEmulator, P
     ]
 
 
+def a_moment_between(host: str, before: str, after: str) -> datetime:
+    """Run `before`, read the server's clock, run `after`: a restore to that moment sees only `before`."""
+    query(uri(host), before)
+    ((moment,),) = query(uri(host), "select clock_timestamp()")
+    query(uri(host), after)
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
+
+
 def test_an_in_place_restore_goes_back_in_time(pg: tuple[RunningEmulator, PostgresClient]) -> None:
     _, client = pg
     cluster = create(client)
     host = cluster.metadata.dns_name or ""
-    query(uri(host), "create table ledger (entry text); insert into ledger values ('kept')")
-    time.sleep(1.5)  # timestamps have whole seconds
-    point_in_time = datetime.now(UTC).replace(microsecond=0)
-    time.sleep(1.5)
-    query(uri(host), "insert into ledger values ('a mistake')")
+    point_in_time = a_moment_between(
+        host,
+        "create table ledger (entry text); insert into ledger values ('kept')",
+        "insert into ledger values ('a mistake')",
+    )
     restore = {"restoreFromBackup": {"recoveryTargetDatetime": point_in_time}}
     ensure(client, cluster, **restore)
     assert query(uri(host), "select entry from ledger") == [("kept",)]
+    query(uri(host), "insert into ledger values ('after the restore')")  # a server that takes writes
+
+
+def test_a_new_cluster_from_an_active_backup_to_a_moment_ago(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    source = create(client, name="source")
+    moment = a_moment_between(
+        source.metadata.dns_name or "",
+        "create table orders (id int); insert into orders values (1), (2)",
+        "insert into orders values (3)",
+    )
+    (backup,) = client.list_backups(cluster_id=source.id)
+    restore = {"sourceBackupId": backup.id, "recoveryTargetDatetime": moment}
+    clone = restored_from(client, restore, name="a-moment-ago")
+    assert query(uri(clone.metadata.dns_name or ""), "select id from orders order by id") == [(1,), (2,)]
+
+
+def restored_from(client: PostgresClient, restore: dict[str, Any], name: str) -> models.ClusterRead:
+    properties = {**cluster_properties(name=name), "restoreFromBackup": restore}
+    target = restore.get("recoveryTargetDatetime")
+    if isinstance(target, str):  # as the API shows it
+        restore["recoveryTargetDatetime"] = datetime.fromisoformat(target.replace("Z", "+00:00"))
+    created = client.create_cluster(models.ClusterCreateProperties.model_validate(properties))
+    return wait_available(client, created.id)
+
+
+def delete_with_rows(client: PostgresClient, rows: str) -> models.BackupRead:
+    """A cluster with `rows` in a table, deleted at once: its backup, ended, with its latest time."""
+    source = create(client, name="deleted")
+    query(
+        uri(source.metadata.dns_name or ""),
+        f"create table notes (note text); insert into notes values {rows}",  # noqa: S608 - the test's own rows
+    )
+    client.delete_cluster(source.id)
+    wait_gone(client)
+    (backup,) = client.list_backups(cluster_id=source.id)
+    assert not backup.properties.is_active and backup.properties.latest_recovery_target_time is not None
+    return backup
+
+
+def test_a_deleted_clusters_backup_restores_to_its_advertised_latest_time(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    backup = delete_with_rows(client, "('first'), ('written just before the delete')")
+    restore = {
+        "sourceBackupId": backup.id,
+        "recoveryTargetDatetime": backup.properties.latest_recovery_target_time,
+    }
+    clone = restored_from(client, restore, name="after-the-delete")
+    notes = query(uri(clone.metadata.dns_name or ""), "select note from notes order by note")
+    assert notes == [("first",), ("written just before the delete",)]
+
+
+def test_a_failed_restore_says_why(pg: tuple[RunningEmulator, PostgresClient], pg_data_dir: Path) -> None:
+    _, client = pg
+    backup = delete_with_rows(client, "('lost with the archive')")
+    for segment in (pg_data_dir / "postgres" / "archive" / str(backup.properties.cluster_id)).iterdir():
+        segment.unlink()  # the WAL after the base backup is gone: the target cannot be reached
+    properties = {
+        **cluster_properties(name="cannot-finish"),
+        "restoreFromBackup": {
+            "sourceBackupId": backup.id,
+            "recoveryTargetDatetime": datetime.fromisoformat(
+                str(backup.properties.latest_recovery_target_time).replace("Z", "+00:00")
+            ),
+        },
+    }
+    created = client.create_cluster(models.ClusterCreateProperties.model_validate(properties))
+    deadline = time.monotonic() + 60
+    while (cluster := client.get_cluster(created.id)).state == "PROVISIONING":
+        assert time.monotonic() < deadline, "the restore neither finished nor failed"
+        time.sleep(0.1)
+    assert cluster.state == "FAILED"
+    message = cluster.metadata.status_message or ""
+    assert "FATAL:  recovery ended before configured recovery target was reached" in message
 
 
 def test_delete_stops_the_server_and_removes_its_data(
