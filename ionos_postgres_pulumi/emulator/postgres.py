@@ -2,7 +2,9 @@
 
 Each cluster gets a loopback address of its own (127.10.x.y; Linux routes all of 127.0.0.0/8 to the
 loopback interface), which is its `dnsName`, and a server from the machine's PostgreSQL installation
-listening there on port 5432, with its data under `<data-dir>/postgres/clusters/<id>`.
+listening there on port 5432, with its data under `<data-dir>/postgres/clusters/<id>`. The address is one
+where port 5432 is free on the machine, claimed so that no other emulator hands it out (`addresses.py`),
+and kept across restarts.
 
 - The cluster's `credentials` become a login role and the database it owns. The emulator keeps only the
   password's SCRAM verifier, so the password itself is never written anywhere by the emulator.
@@ -45,12 +47,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .addresses import ADDRESSES, AddressBook, default_claims_dir
 from .records import ClusterRecord
 
 log = logging.getLogger("emulator.postgres")
 
 PORT = 5432
-ADDRESSES = ipaddress.ip_network("127.10.0.0/16")
 SEARCH = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt"))
 
 
@@ -83,7 +85,8 @@ def installed_servers() -> dict[int, Path]:
 
 
 class PostgresBackend:
-    def __init__(self, root: Path, run_as: str | None = None) -> None:
+    def __init__(self, root: Path, run_as: str | None = None, claims: Path | None = None) -> None:
+        """`claims`: the folder of the machine's address claims (default: `default_claims_dir()`)."""
         self.servers = installed_servers()
         if not self.servers:
             raise PostgresNotInstalled(
@@ -102,18 +105,15 @@ class PostgresBackend:
             self._own(self.root / folder)
         self._make_reachable(self.root)
         self.socket_root = self._private_socket_root()
+        self.address_book = AddressBook(str(self.root), claims or default_claims_dir(), PORT)
 
     # -- the Backend protocol -------------------------------------------------------------------
 
     def dns_name(self, record: ClusterRecord) -> str:
         with self._lock:
-            used = set(self._addresses.values())
-            for host in ADDRESSES.hosts():
-                address = str(host)
-                if host.packed[-1] not in (0, 1, 255) and address not in used:
-                    self._addresses[record.id] = address
-                    return address
-        raise RuntimeError("no free loopback address left for another PostgreSQL server")
+            address = self.address_book.claim_new()
+            self._addresses[record.id] = address
+            return address
 
     def begin(
         self, transition: str, record: ClusterRecord, at: float, finish: Callable[[str | None], None]
@@ -156,6 +156,7 @@ class PostgresBackend:
         if self._is_address(record.dns_name):
             with self._lock:
                 self._addresses[record.id] = record.dns_name
+            self.address_book.reclaim(record.dns_name)
         if record.state in ("AVAILABLE", "UPDATING") and (self._data(record.id) / "PG_VERSION").exists():
             try:
                 with self._cluster_lock(record.id):
@@ -169,7 +170,9 @@ class PostgresBackend:
             shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
             shutil.rmtree(self._socket_dir(record.id), ignore_errors=True)
         with self._lock:
-            self._addresses.pop(record.id, None)
+            address = self._addresses.pop(record.id, None)
+        if address is not None:
+            self.address_book.release(address)
 
     def close(self) -> None:
         """Stop every server (an emulator that stops leaves no PostgreSQL behind)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,16 @@ from typing import Any
 import psycopg
 import pytest
 
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.addresses import ADDRESSES, port_is_free
+from ionos_postgres_pulumi.emulator.postgres import PostgresBackend, installed_servers
 from ionos_postgres_pulumi.emulator.testing import (
     RunningEmulator,
     emulator_thread,
     kill_process,
     restart_process,
     start_process,
+    stop_postgres_servers,
+    stop_process,
 )
 from ionos_postgres_pulumi.provider.api import PostgresClient, models
 from tests.payloads import PASSWORD, cluster_properties
@@ -296,3 +301,61 @@ def test_an_emulator_restart_brings_the_servers_back_with_their_data(pg_data_dir
         assert query(uri(host), "select x from survives") == [(7,)]
     finally:
         kill_process(emulator)
+
+
+# -- addresses shared with the rest of the machine -------------------------------------------------
+
+
+def first_free_address() -> str:
+    """The address an emulator without claims of its own would look at first."""
+    for host in ADDRESSES.hosts():
+        if host.packed[-1] not in (0, 1, 255) and port_is_free(str(host), 5432):
+            return str(host)
+    raise AssertionError("no loopback address has port 5432 free")
+
+
+def test_an_address_whose_port_is_taken_is_passed_over(pg_data_dir: Path) -> None:
+    """Something else listens there (a demo's server, any program): the emulator checks, not assumes."""
+    occupied = first_free_address()
+    with socket.create_server((occupied, 5432)) as listener:
+        assert listener.getsockname() == (occupied, 5432)
+        backend = PostgresBackend(pg_data_dir / "postgres", claims=pg_data_dir.parent / "claims")
+        with emulator_thread(backend=backend, postgres=True, data_dir=pg_data_dir) as emu:
+            client = PostgresClient("de-fra", api_url=emu.api_url, token=emu.token, env={})
+            host = create(client).metadata.dns_name or ""
+            assert host != occupied
+            assert query(uri(host), "select 1") == [(1,)]
+
+
+def create_at_once(emulators: list[RunningEmulator], per_emulator: int) -> list[str]:
+    """Every emulator creates clusters at the same moment; the hosts they report, once AVAILABLE."""
+    clients = [PostgresClient("de-fra", api_url=e.api_url, token=e.token, env={}) for e in emulators]
+    with ThreadPoolExecutor(len(clients) * per_emulator) as pool:
+        futures = [
+            pool.submit(create, client, name=f"at-once-{index}-{n}")
+            for index, client in enumerate(clients)
+            for n in range(per_emulator)
+        ]
+        return [future.result().metadata.dns_name or "" for future in futures]
+
+
+def test_two_emulators_on_one_machine_never_share_an_address(pg_data_dir: Path) -> None:
+    folders = [pg_data_dir, pg_data_dir.parent / "second"]
+    emulators = [start_process(folder, extra_args=["--postgres"]) for folder in folders]
+    try:
+        hosts = create_at_once(emulators, per_emulator=2)
+        assert len(set(hosts)) == 4, hosts
+        for host in hosts:
+            assert query(uri(host), "select 1") == [(1,)]
+        # a stopped emulator keeps its addresses: the other one's new cluster takes none of them
+        first_hosts = set(hosts[:2])
+        stop_process(emulators[0])
+        (later,) = create_at_once(emulators[1:], per_emulator=1)
+        assert later not in first_hosts
+        emulators[0] = start_process(folders[0], extra_args=["--postgres"])
+        for host in (*first_hosts, later):
+            assert query(uri(host), "select 1") == [(1,)]
+    finally:
+        for emulator, folder in zip(emulators, folders, strict=True):
+            stop_process(emulator)
+            stop_postgres_servers(folder)
