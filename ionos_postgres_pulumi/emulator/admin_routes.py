@@ -24,36 +24,36 @@ BUSY_DELETE_STATUSES = (409, 500)  # what the live service answers a DELETE whil
 
 
 def health(request: Request) -> Answer:
-    return done({"status": "ok", "pace": request.server.state.paces.describe()})
+    return done({"status": "ok", "pace": request.state.paces.describe()})
 
 
 def list_requests(request: Request) -> Answer:
-    return done({"items": [record.to_json() for record in list(request.server.requests)]})
+    return done({"items": [record.to_json() for record in list(request.requests)]})
 
 
 def clear_requests(request: Request) -> Answer:
-    request.server.requests.clear()
+    request.requests.clear()
     return done()
 
 
 def list_faults(request: Request) -> Answer:
-    return done({"items": [rule.to_json() for rule in request.server.faults.list()]})
+    return done({"items": [rule.to_json() for rule in request.state.faults.list()]})
 
 
 def add_fault(request: Request) -> Answer:
     data = request.admin_body()
     with bad_input():
         rule = FaultRule.from_json(data)
-    return done(request.server.faults.add(rule).to_json())
+    return done(request.state.faults.add(rule).to_json())
 
 
 def clear_faults(request: Request) -> Answer:
-    request.server.faults.clear()
+    request.state.faults.clear()
     return done()
 
 
 def get_pace(request: Request) -> Answer:
-    return done(request.server.state.paces.describe())
+    return done(request.state.paces.describe())
 
 
 def set_pace(request: Request) -> Answer:
@@ -62,7 +62,7 @@ def set_pace(request: Request) -> Answer:
     with bad_input():
         only_known(data, TRANSITIONS, "pace")
         wanted = {transition: Pace.parse(value) for transition, value in data.items()}
-    paces = request.server.state.paces
+    paces = request.state.paces
     for transition, pace in wanted.items():
         paces.set(transition, pace)
     return done(paces.describe())
@@ -75,7 +75,7 @@ def set_rate_limit(request: Request) -> Answer:
         only_known(data, ("rate", "burst"), "rate-limit")
         rate = optional_number(data, "rate", MIN_RATE, MAX_RATE)
         burst = optional_whole(data, "burst", 1, MAX_BURST)
-    limiter = request.server.limiter
+    limiter = request.limiter
     limiter.configure(rate, burst)
     return done({"rate": limiter.rate, "burst": limiter.burst})
 
@@ -91,7 +91,7 @@ def set_quirks(request: Request) -> Answer:
         busy_delete = optional_whole(data, "busyDeleteStatus", 0)
         if busy_delete is not None and busy_delete not in BUSY_DELETE_STATUSES:
             raise ValueError("busyDeleteStatus: must be 409, 500 or null")
-    quirks = request.server.settings.quirks
+    quirks = request.settings.quirks
     quirks.stale_next_link, quirks.page_limit_cap, quirks.busy_delete_status = stale, cap, busy_delete
     return done(
         {
@@ -103,7 +103,7 @@ def set_quirks(request: Request) -> Answer:
 
 
 def list_clusters(request: Request) -> Answer:
-    state = request.server.state
+    state = request.state
     with state.lock:
         state.tick()
         return done({"items": [record.admin_view() for record in state.clusters.values()]})
@@ -111,7 +111,7 @@ def list_clusters(request: Request) -> Answer:
 
 def advance(request: Request) -> Answer:
     cluster_id = request.params["clusterId"]
-    advanced = request.server.state.advance(cluster_id)
+    advanced = request.state.advance(cluster_id)
     return done(advanced.admin_view() if advanced else {"id": cluster_id, "state": "gone"})
 
 
@@ -122,18 +122,18 @@ def fail(request: Request) -> Answer:
         only_known(data, ("message", "recoverAfter"), "fail")
         message = optional_text(data, "message") or "failed by the emulator's admin API"
         recover_after = optional_number(data, "recoverAfter", 0, MAX_RECOVER_SECONDS)
-    failed = request.server.state.fail(request.params["clusterId"], message, recover_after)
+    failed = request.state.fail(request.params["clusterId"], message, recover_after)
     return done(failed.admin_view())
 
 
 def remove(request: Request) -> Answer:
-    request.server.state.remove(request.params["clusterId"])
+    request.state.remove(request.params["clusterId"])
     return done()
 
 
 def reset(request: Request) -> Answer:
-    request.server.state.reset()
-    request.server.requests.clear()
+    request.state.reset()
+    request.requests.clear()
     return done()
 
 

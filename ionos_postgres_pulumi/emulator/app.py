@@ -11,9 +11,9 @@ from .. import limits
 from .backend import Backend
 from .faults import Faults, RateLimiter
 from .pace import Paces
-from .postgres import PostgresBackend
 from .seed import load_seed
-from .server import DEFAULT_IDLE_TIMEOUT, AuthPolicy, EmulatorServer, Settings
+from .server import EmulatorServer
+from .settings import DEFAULT_IDLE_TIMEOUT, AuthPolicy, Settings
 from .state import EmulatorState, Options
 from .storage import Storage
 
@@ -45,6 +45,8 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
     if config.postgres and backend is None:
         if config.data_dir is None:
             raise ValueError("the real-PostgreSQL mode needs a --data-dir for the servers' data")
+        from .postgres import PostgresBackend  # noqa: PLC0415 - only when asked for: it needs Unix (pwd)
+
         backend = PostgresBackend(config.data_dir / "postgres")
     state = EmulatorState(
         seed=load_seed(config.seed),
@@ -66,11 +68,10 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
 
 
 def region_named(location: str) -> str:
-    """`de/fra`, `de-fra`, ` DE/FRA ` and `de/fra/2` all name the region `de-fra`."""
-    key = location.strip().lower().replace("/", "-").replace("_", "-")
-    key = limits.REGION_ALIASES.get(key, key)
-    if key not in limits.REGIONS:
+    """The region `location` names (`de/fra`, `DE-FRA`, `de/fra/2`: `limits.region_of`), else ValueError."""
+    region = limits.region_of(location)
+    if region is None:
         raise ValueError(
             f"{location!r} is not an IONOS PostgreSQL region; use one of {', '.join(limits.REGIONS)}"
         )
-    return key
+    return region

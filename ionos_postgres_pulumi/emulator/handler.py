@@ -15,22 +15,22 @@ import io
 import logging
 import socket
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from .. import limits
 from .admin_routes import ADMIN_ROUTES
 from .api_routes import API_ROUTES
-from .faults import FaultRule
+from .faults import FaultRule, RateLimiter
 from .problems import ApiProblem
+from .requestlog import RequestLog, RequestRecord
 from .routing import Answer, Match, Request, RouteTable
+from .settings import Settings
+from .state import EmulatorState
 from .wire import ASCII_DIGITS
-
-if TYPE_CHECKING:
-    from .server import EmulatorServer
 
 log = logging.getLogger("emulator")
 
@@ -51,19 +51,16 @@ class Target:
     base_url: str = ""
 
 
-@dataclass
-class RequestRecord:
-    """One request to the v2 API, as the admin API's request log lists it."""
+class Host(Protocol):
+    """What the server that runs a handler holds for its requests (`server.py`'s `EmulatorServer`)."""
 
-    time: float
-    method: str
-    region: str | None
-    path: str
-    status: int | None
-    fault: str | None = None
+    state: EmulatorState
+    settings: Settings
+    requests: RequestLog
+    limiter: RateLimiter
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    @property
+    def url(self) -> str: ...
 
 
 class Hangup(Exception):
@@ -106,18 +103,22 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body leave in two writes; with Nagle's algorithm the second waits for the client's
     # delayed ACK (40 ms) on every keep-alive request.
     disable_nagle_algorithm = True
-    server: EmulatorServer
     server_version = "ionos-pg-emulator"
     sys_version = ""
     unread_body = False  # a refusal left a body unread: read what still comes, then close
+
+    @property
+    def host(self) -> Host:
+        """The server, as what it holds for requests (the standard library types it as any server)."""
+        return cast(Host, self.server)
 
     def setup(self) -> None:
         """An idle keep-alive connection is closed after the timeout, and so is one whose request (line,
         headers and body together) does not arrive within the timeout of its first byte."""
         super().setup()
-        self.connection.settimeout(self.server.settings.idle_timeout)
+        self.connection.settimeout(self.host.settings.idle_timeout)
         self.rfile.close()  # the socket's own reader, replaced by one that keeps the request's deadline
-        self.request_reader = RequestDeadline(self.connection, self.server.settings.idle_timeout)
+        self.request_reader = RequestDeadline(self.connection, self.host.settings.idle_timeout)
         self.rfile = io.BufferedReader(self.request_reader)
 
     def handle_one_request(self) -> None:
@@ -193,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         if target.admin:
             return self._admin(target)
         record.region, record.path = target.region, target.path
-        self.server.requests.append(record)  # logged now, its status filled in when known
+        self.host.requests.append(record)  # logged now, its status filled in when known
         return self._api(target, record)
 
     def _target(self) -> Target:
@@ -205,22 +206,22 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == ADMIN_PREFIX or url.path.startswith(ADMIN_PREFIX + "/"):
             return Target(admin=True, path=url.path.removeprefix(ADMIN_PREFIX) or "/", query=query)
         parts = [part for part in url.path.split("/") if part]
-        region, prefix = self.server.settings.default_region, ""
+        region, prefix = self.host.settings.default_region, ""
         if parts and parts[0] in limits.REGIONS:
             region = parts[0]
             prefix = "/" + parts.pop(0)
         if parts and parts[0] == "v2":
             parts.pop(0)
-        host = self.headers.get("Host") or self.server.url.removeprefix("http://")
+        host = self.headers.get("Host") or self.host.url.removeprefix("http://")
         return Target(False, "/" + "/".join(parts), query, region, f"http://{host}{prefix}")
 
     def _api(self, target: Target, record: RequestRecord) -> Answer:
         self._authenticate(admin=False)
         body = self._read_body()
-        wait = self.server.limiter.admit(self.headers.get("Authorization", ""))
+        wait = self.host.limiter.admit(self.headers.get("Authorization", ""))
         if wait is not None:
             raise ApiProblem(429, ["Too many requests; slow down"], {"Retry-After": str(wait)})
-        fault = self.server.faults.for_request(self.command, target.region, target.path)
+        fault = self.host.state.faults.for_request(self.command, target.region, target.path)
         if fault is not None:
             record.fault = fault.action
             if not fault.process and (early := self._strike(fault)) is not None:
@@ -244,7 +245,10 @@ class Handler(BaseHTTPRequestHandler):
         if match is None:
             raise table.refusal(self.command, target.path)
         request = Request(
-            self.server,
+            self.host.state,
+            self.host.settings,
+            self.host.requests,
+            self.host.limiter,
             self.command,
             target.path,
             match.params,
@@ -272,7 +276,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- the token and the body ---------------------------------------------------------------------
 
     def _authenticate(self, *, admin: bool) -> None:
-        if self.server.settings.auth.admits(self.headers.get("Authorization"), admin=admin):
+        if self.host.settings.auth.admits(self.headers.get("Authorization"), admin=admin):
             return
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self._leave_body_unread()
@@ -339,7 +343,7 @@ class Handler(BaseHTTPRequestHandler):
         bodiless = answer.status in BODILESS_STATUSES
         body = b"" if bodiless else answer.body
         try:
-            self.connection.settimeout(self.server.settings.idle_timeout)  # the whole time for each write
+            self.connection.settimeout(self.host.settings.idle_timeout)  # the whole time for each write
             self.send_response(answer.status)
             if body:
                 self.send_header("Content-Type", answer.content_type)
@@ -364,7 +368,7 @@ class Handler(BaseHTTPRequestHandler):
         """Read, for a moment, what the client still sends before the connection closes: a socket
         closed with unread data resets the connection, and the client might lose the answer. The moment
         is bounded as a whole, so a client that trickles its body does not keep the thread."""
-        end = time.monotonic() + min(LINGER_SECONDS, self.server.settings.idle_timeout)
+        end = time.monotonic() + min(LINGER_SECONDS, self.host.settings.idle_timeout)
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_WR)
             received = 0
