@@ -359,3 +359,21 @@ def test_two_emulators_on_one_machine_never_share_an_address(pg_data_dir: Path) 
         for emulator, folder in zip(emulators, folders, strict=True):
             stop_process(emulator)
             stop_postgres_servers(folder)
+
+
+def test_a_create_that_fails_for_a_while_makes_its_server_after_the_recovery(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    emu, client = pg
+    emu.admin.add_fault("fail", transition="create", message="host lost; recovering", recoverAfter=0.5)
+    properties = models.ClusterCreateProperties.model_validate(cluster_properties())
+    created = client.create_cluster(properties)
+    states = []
+    deadline = time.monotonic() + 60
+    while (cluster := client.get_cluster(created.id)).state != "AVAILABLE":
+        states.append((cluster.state, cluster.metadata.status_message))
+        assert time.monotonic() < deadline, states
+        time.sleep(0.05)
+    assert ("FAILED", "host lost; recovering") in states
+    assert query(uri(cluster.metadata.dns_name or ""), "select 1") == [(1,)]
+    assert len(client.list_backups(cluster_id=created.id)) == 1
