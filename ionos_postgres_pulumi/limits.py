@@ -12,6 +12,7 @@ ionosctl), §2 for the regional endpoints.
 
 from __future__ import annotations
 
+import copy
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -159,12 +160,14 @@ Rule = (
 
 @dataclass(frozen=True)
 class Field:
-    """One field of a cluster's `properties`, by its path on the wire (camelCase, dotted)."""
+    """One field of a cluster's `properties`, by its path on the wire (camelCase, dotted). `default` is
+    the value the service fills in when the field is omitted (None: it fills in nothing)."""
 
     path: str
     rule: Rule
     required: bool
     secret: bool = False
+    default: str | int | bool | None = None
 
     @property
     def json_type(self) -> type:
@@ -226,14 +229,36 @@ CLUSTER_FIELDS: tuple[Field, ...] = (
     Field("credentials.username", USERNAME, required=True),
     Field("credentials.password", PASSWORD, required=True, secret=True),
     Field("credentials.database", DATABASE, required=True),
-    Field("connectionPooler", Choice(CONNECTION_POOLERS), required=False),
-    Field("logsEnabled", Boolean(), required=False),
-    Field("metricsEnabled", Boolean(), required=False),
+    Field("connectionPooler", Choice(CONNECTION_POOLERS), required=False, default=DEFAULT_CONNECTION_POOLER),
+    Field("logsEnabled", Boolean(), required=False, default=False),  # "default to false"
+    Field("metricsEnabled", Boolean(), required=False, default=False),
     Field("backup.location", CatalogEntry("location from GET /backup-locations"), required=True),
     Field("backup.retentionDays", Integer(RETENTION_DAYS), required=True),
 )
 # The objects that hold the dotted fields above.
 CLUSTER_OBJECTS = tuple(dict.fromkeys(f.path.split(".")[0] for f in CLUSTER_FIELDS if "." in f.path))
+
+
+def with_defaults(properties: Mapping[str, object]) -> dict[str, object]:
+    """`properties` (wire names, nested) with every omitted field that has a default filled in, as the
+    service fills them: a flat field at the top, a dotted one inside its object (made when absent, kept
+    when given; a value there that is not an object is left as it is). A field given as null counts as
+    omitted. What is given is copied, never changed."""
+    filled = copy.deepcopy(dict(properties))
+    for known in CLUSTER_FIELDS:
+        if known.default is None:
+            continue
+        *parents, key = known.path.split(".")
+        holder: object = filled
+        for parent in parents:
+            if isinstance(holder, dict):
+                if holder.get(parent) is None:
+                    holder[parent] = {}
+                holder = holder[parent]
+        if isinstance(holder, dict) and holder.get(key) is None:
+            holder[key] = known.default
+    return filled
+
 
 CLUSTER_STATES = ("PROVISIONING", "AVAILABLE", "UPDATING", "DESTROYING", "FAILED")
 POSTGRES_PORT = 5432
@@ -260,3 +285,14 @@ REGIONS: Mapping[str, str] = {
 # Location names other IONOS tools use for the same endpoints: de/fra/1 and de/fra/2 are served by de-fra
 # (IONOS's newer SDKs list all three).
 REGION_ALIASES: Mapping[str, str] = {"de-fra-1": "de-fra", "de-fra-2": "de-fra"}
+
+
+def region_of(location: str) -> str | None:
+    """The region a location names, or None: `de-fra`, `de/fra`, `DE-FRA`, `de/fra/1` and `de/fra/2` all
+    name `de-fra`. The whole value counts: a space, a newline or any other character around it is not
+    trimmed, and only ASCII is compared (a look-alike letter is not one)."""
+    if not location.isascii():
+        return None
+    key = location.lower().replace("/", "-")
+    key = REGION_ALIASES.get(key, key)
+    return key if key in REGIONS else None

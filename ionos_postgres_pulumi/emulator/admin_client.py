@@ -50,8 +50,19 @@ class EmulatorAdmin:
     def set_rate_limit(self, rate: float | None, burst: int | None = None) -> None:
         self._call("PUT", "/rate-limit", {"rate": rate, "burst": burst})
 
-    def set_quirks(self, stale_next_link: bool = False, page_limit_cap: int | None = None) -> None:
-        self._call("PUT", "/quirks", {"staleNextLink": stale_next_link, "pageLimitCap": page_limit_cap})
+    def set_quirks(
+        self,
+        stale_next_link: bool = False,
+        page_limit_cap: int | None = None,
+        busy_delete_status: int | None = None,
+    ) -> None:
+        """Every quirk at once: one not given is switched off."""
+        body = {
+            "staleNextLink": stale_next_link,
+            "pageLimitCap": page_limit_cap,
+            "busyDeleteStatus": busy_delete_status,
+        }
+        self._call("PUT", "/quirks", body)
 
     # clusters
     def clusters(self) -> list[dict[str, Any]]:
@@ -63,8 +74,12 @@ class EmulatorAdmin:
         result: dict[str, Any] = self._call("POST", f"/clusters/{cluster_id}/advance")
         return result
 
-    def fail(self, cluster_id: str, message: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", f"/clusters/{cluster_id}/fail", {"message": message})
+    def fail(self, cluster_id: str, message: str, recover_after: float | None = None) -> dict[str, Any]:
+        """FAILED for good, or for `recover_after` seconds (then it goes on with what it was doing)."""
+        body: dict[str, Any] = {"message": message}
+        if recover_after is not None:
+            body["recoverAfter"] = recover_after
+        result: dict[str, Any] = self._call("POST", f"/clusters/{cluster_id}/fail", body)
         return result
 
     def remove(self, cluster_id: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .admin_input import flag, only_known, optional_number, optional_text, optional_whole
-from .faults import FaultRule
+from .faults import MAX_RECOVER_SECONDS, FaultRule
 from .pace import TRANSITIONS, Pace
 from .problems import ApiProblem
 from .routing import Answer, Request, Route, RouteTable
@@ -20,39 +20,40 @@ from .routing import Answer, Request, Route, RouteTable
 MIN_RATE, MAX_RATE = 1e-3, 1e6  # requests per second
 MAX_BURST = 1_000_000
 MAX_PAGE_LIMIT_CAP = 1000
+BUSY_DELETE_STATUSES = (409, 500)  # what the live service answers a DELETE while a cluster is UPDATING
 
 
 def health(request: Request) -> Answer:
-    return done({"status": "ok", "pace": request.server.state.paces.describe()})
+    return done({"status": "ok", "pace": request.state.paces.describe()})
 
 
 def list_requests(request: Request) -> Answer:
-    return done({"items": [record.to_json() for record in list(request.server.requests)]})
+    return done({"items": [record.to_json() for record in list(request.requests)]})
 
 
 def clear_requests(request: Request) -> Answer:
-    request.server.requests.clear()
+    request.requests.clear()
     return done()
 
 
 def list_faults(request: Request) -> Answer:
-    return done({"items": [rule.to_json() for rule in request.server.faults.list()]})
+    return done({"items": [rule.to_json() for rule in request.state.faults.list()]})
 
 
 def add_fault(request: Request) -> Answer:
     data = request.admin_body()
     with bad_input():
         rule = FaultRule.from_json(data)
-    return done(request.server.faults.add(rule).to_json())
+    return done(request.state.faults.add(rule).to_json())
 
 
 def clear_faults(request: Request) -> Answer:
-    request.server.faults.clear()
+    request.state.faults.clear()
     return done()
 
 
 def get_pace(request: Request) -> Answer:
-    return done(request.server.state.paces.describe())
+    return done(request.state.paces.describe())
 
 
 def set_pace(request: Request) -> Answer:
@@ -61,7 +62,7 @@ def set_pace(request: Request) -> Answer:
     with bad_input():
         only_known(data, TRANSITIONS, "pace")
         wanted = {transition: Pace.parse(value) for transition, value in data.items()}
-    paces = request.server.state.paces
+    paces = request.state.paces
     for transition, pace in wanted.items():
         paces.set(transition, pace)
     return done(paces.describe())
@@ -74,25 +75,35 @@ def set_rate_limit(request: Request) -> Answer:
         only_known(data, ("rate", "burst"), "rate-limit")
         rate = optional_number(data, "rate", MIN_RATE, MAX_RATE)
         burst = optional_whole(data, "burst", 1, MAX_BURST)
-    limiter = request.server.limiter
+    limiter = request.limiter
     limiter.configure(rate, burst)
     return done({"rate": limiter.rate, "burst": limiter.burst})
 
 
 def set_quirks(request: Request) -> Answer:
-    """Behaviours of the live service that a client must survive, off unless asked for."""
+    """Behaviours of the live service that a client must survive, off unless asked for. A PUT sets every
+    quirk: one left out is switched off."""
     data = request.admin_body()
     with bad_input():
-        only_known(data, ("staleNextLink", "pageLimitCap"), "quirks")
+        only_known(data, ("staleNextLink", "pageLimitCap", "busyDeleteStatus"), "quirks")
         stale = flag(data, "staleNextLink")
         cap = optional_whole(data, "pageLimitCap", 1, MAX_PAGE_LIMIT_CAP)
-    quirks = request.server.settings.quirks
-    quirks.stale_next_link, quirks.page_limit_cap = stale, cap
-    return done({"staleNextLink": quirks.stale_next_link, "pageLimitCap": quirks.page_limit_cap})
+        busy_delete = optional_whole(data, "busyDeleteStatus", 0)
+        if busy_delete is not None and busy_delete not in BUSY_DELETE_STATUSES:
+            raise ValueError("busyDeleteStatus: must be 409, 500 or null")
+    quirks = request.settings.quirks
+    quirks.stale_next_link, quirks.page_limit_cap, quirks.busy_delete_status = stale, cap, busy_delete
+    return done(
+        {
+            "staleNextLink": quirks.stale_next_link,
+            "pageLimitCap": quirks.page_limit_cap,
+            "busyDeleteStatus": quirks.busy_delete_status,
+        }
+    )
 
 
 def list_clusters(request: Request) -> Answer:
-    state = request.server.state
+    state = request.state
     with state.lock:
         state.tick()
         return done({"items": [record.admin_view() for record in state.clusters.values()]})
@@ -100,26 +111,29 @@ def list_clusters(request: Request) -> Answer:
 
 def advance(request: Request) -> Answer:
     cluster_id = request.params["clusterId"]
-    advanced = request.server.state.advance(cluster_id)
+    advanced = request.state.advance(cluster_id)
     return done(advanced.admin_view() if advanced else {"id": cluster_id, "state": "gone"})
 
 
 def fail(request: Request) -> Answer:
+    """`{"message": "...", "recoverAfter": 30}`: FAILED, for good or for that many seconds."""
     data = request.admin_body()
     with bad_input():
-        only_known(data, ("message",), "fail")
+        only_known(data, ("message", "recoverAfter"), "fail")
         message = optional_text(data, "message") or "failed by the emulator's admin API"
-    return done(request.server.state.fail(request.params["clusterId"], message).admin_view())
+        recover_after = optional_number(data, "recoverAfter", 0, MAX_RECOVER_SECONDS)
+    failed = request.state.fail(request.params["clusterId"], message, recover_after)
+    return done(failed.admin_view())
 
 
 def remove(request: Request) -> Answer:
-    request.server.state.remove(request.params["clusterId"])
+    request.state.remove(request.params["clusterId"])
     return done()
 
 
 def reset(request: Request) -> Answer:
-    request.server.state.reset()
-    request.server.requests.clear()
+    request.state.reset()
+    request.requests.clear()
     return done()
 
 

@@ -27,62 +27,63 @@ def list_clusters(request: Request) -> Answer:
     if wanted is not None and wanted not in limits.CLUSTER_STATES:
         states = ", ".join(limits.CLUSTER_STATES)
         raise ApiProblem(400, [f"filter.state: must be one of {states}"])
-    found = request.server.state.list_clusters(request.region, name, wanted)
+    found = request.state.list_clusters(request.region, name, wanted)
     return page(request, [cluster.document(request.base_url) for cluster in found])
 
 
 def create_cluster(request: Request) -> Answer:
-    cluster = request.server.state.create_cluster(request.region, request.json_body())
+    cluster = request.state.create_cluster(request.region, request.json_body())
     return Answer.json(201, cluster.document(request.base_url))
 
 
 def get_cluster(request: Request) -> Answer:
-    cluster = request.server.state.get_cluster(request.region, request.uuid_param("clusterId"))
+    cluster = request.state.get_cluster(request.region, request.uuid_param("clusterId"))
     return Answer.json(200, cluster.document(request.base_url))
 
 
 def ensure_cluster(request: Request) -> Answer:
     cluster_id = request.uuid_param("clusterId")
-    cluster, created = request.server.state.ensure_cluster(request.region, cluster_id, request.json_body())
+    cluster, created = request.state.ensure_cluster(request.region, cluster_id, request.json_body())
     return Answer.json(201 if created else 200, cluster.document(request.base_url))
 
 
 def delete_cluster(request: Request) -> Answer:
-    request.server.state.delete_cluster(request.region, request.uuid_param("clusterId"))
+    refusal = request.settings.quirks.busy_delete_status
+    request.state.delete_cluster(request.region, request.uuid_param("clusterId"), refusal)
     return Answer(202)
 
 
 def list_backups(request: Request) -> Answer:
-    found = request.server.state.list_backups(request.region, request.query_value("filter.clusterId"))
+    found = request.state.list_backups(request.region, request.query_value("filter.clusterId"))
     return page(request, [backup.document(request.base_url) for backup in found])
 
 
 def get_backup(request: Request) -> Answer:
-    backup = request.server.state.get_backup(request.region, request.uuid_param("backupId"))
+    backup = request.state.get_backup(request.region, request.uuid_param("backupId"))
     return Answer.json(200, backup.document(request.base_url))
 
 
 def list_backup_locations(request: Request) -> Answer:
-    locations = request.server.state.seed.backup_locations
+    locations = request.state.seed.backup_locations
     return page(request, [location.document(request.base_url) for location in locations])
 
 
 def get_backup_location(request: Request) -> Answer:
     location_id = request.uuid_param("backupLocationId")
-    location = request.server.state.seed.backup_location_by_id(location_id)
+    location = request.state.seed.backup_location_by_id(location_id)
     if location is None:
         raise not_found("backup location", location_id)
     return Answer.json(200, location.document(request.base_url))
 
 
 def list_versions(request: Request) -> Answer:
-    versions = request.server.state.seed.versions
+    versions = request.state.seed.versions
     return page(request, [version.document(request.base_url) for version in versions])
 
 
 def get_version(request: Request) -> Answer:
     version_id = request.uuid_param("versionId")
-    version = request.server.state.seed.version_by_id(version_id)
+    version = request.state.seed.version_by_id(version_id)
     if version is None:
         raise not_found("version", version_id)
     return Answer.json(200, version.document(request.base_url))
@@ -95,7 +96,7 @@ def page(request: Request, documents: list[dict[str, Any]]) -> Answer:
     """One page of `documents` in the list envelope, as `offset` and `limit` ask."""
     offset = whole_query(request, "offset", 0, OFFSET)
     limit = whole_query(request, "limit", limits.DEFAULT_LIST_LIMIT, limits.LIST_LIMIT)
-    quirks = request.server.settings.quirks
+    quirks = request.settings.quirks
     limit = min(limit, quirks.page_limit_cap) if quirks.page_limit_cap else limit
     href = request.base_url + request.path
     links = {"self": f"{href}?offset={offset}&limit={limit}"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,9 +11,9 @@ from .. import limits
 from .backend import Backend
 from .faults import Faults, RateLimiter
 from .pace import Paces
-from .postgres import PostgresBackend
 from .seed import load_seed
-from .server import DEFAULT_IDLE_TIMEOUT, AuthPolicy, EmulatorServer, Settings
+from .server import EmulatorServer
+from .settings import DEFAULT_IDLE_TIMEOUT, AuthPolicy, Settings
 from .state import EmulatorState, Options
 from .storage import Storage
 
@@ -32,6 +34,7 @@ class EmulatorConfig:
     put_creates: bool = True
     postgres: bool = False  # back every cluster with a real PostgreSQL server (emulator/postgres.py)
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT  # seconds a connection may wait for a request or a body
+    clock: Callable[[], float] = time.time  # the service's clock: tests move it instead of sleeping
 
 
 def build_server(config: EmulatorConfig, backend: Backend | None = None) -> EmulatorServer:
@@ -42,6 +45,8 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
     if config.postgres and backend is None:
         if config.data_dir is None:
             raise ValueError("the real-PostgreSQL mode needs a --data-dir for the servers' data")
+        from .postgres import PostgresBackend  # noqa: PLC0415 - only when asked for: it needs Unix (pwd)
+
         backend = PostgresBackend(config.data_dir / "postgres")
     state = EmulatorState(
         seed=load_seed(config.seed),
@@ -49,6 +54,7 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
         paces=config.paces,
         faults=Faults(),
         backend=backend,
+        clock=config.clock,
         options=Options(put_creates=config.put_creates),
     )
     settings = Settings(
@@ -62,11 +68,10 @@ def build_server(config: EmulatorConfig, backend: Backend | None = None) -> Emul
 
 
 def region_named(location: str) -> str:
-    """`de/fra`, `de-fra`, ` DE/FRA ` and `de/fra/2` all name the region `de-fra`."""
-    key = location.strip().lower().replace("/", "-").replace("_", "-")
-    key = limits.REGION_ALIASES.get(key, key)
-    if key not in limits.REGIONS:
+    """The region `location` names (`de/fra`, `DE-FRA`, `de/fra/2`: `limits.region_of`), else ValueError."""
+    region = limits.region_of(location)
+    if region is None:
         raise ValueError(
             f"{location!r} is not an IONOS PostgreSQL region; use one of {', '.join(limits.REGIONS)}"
         )
-    return key
+    return region

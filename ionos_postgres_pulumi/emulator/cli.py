@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .app import EmulatorConfig, build_server
 from .pace import Paces
-from .server import DEFAULT_IDLE_TIMEOUT, EmulatorServer, serve_in_thread
+from .server import EmulatorServer, serve_in_thread
+from .settings import DEFAULT_IDLE_TIMEOUT
 
 ENV_TOKEN = "IONOS_EMULATOR_TOKEN"  # noqa: S105 - the name of a variable
 

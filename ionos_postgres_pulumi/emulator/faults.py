@@ -4,7 +4,8 @@ A fault rule matches requests (method, region, path pattern) or state transition
 and says what goes wrong: an error status (429 carries `Retry-After`), a raw body of any kind (a
 proxy's HTML page, broken JSON, an object missing fields), a slow answer, a dropped
 connection before the request is handled, a response lost after the request was handled (the POST
-that created a cluster whose client never heard of it), or a cluster that goes to FAILED.
+that created a cluster whose client never heard of it), or a cluster that goes to FAILED (for good, or
+for `recoverAfter` seconds, after which its transition goes on as if nothing had happened).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ REQUEST_ACTIONS = ("status", "raw", "delay", "drop", "lose_response")
 TRANSITION_ACTIONS = ("fail",)
 DEFAULT_MESSAGE = "the emulator was told to fail here"
 MAX_DELAY_SECONDS = 3600.0
-_CAMEL_CASE = {"retry_after": "retryAfter", "content_type": "contentType"}
+MAX_RECOVER_SECONDS = 3600.0
+_CAMEL_CASE = {"retry_after": "retryAfter", "content_type": "contentType", "recover_after": "recoverAfter"}
 
 
 @dataclass
@@ -34,6 +36,7 @@ class FaultRule:
     path: str | None = None  # a regular expression, searched in the region-relative path
     region: str | None = None
     transition: str | None = None  # for action "fail": create, update, restore
+    recover_after: float | None = None  # for action "fail": seconds until the transition goes on
     status: int = 500
     retry_after: int | None = None
     seconds: float = 0.0
@@ -57,6 +60,7 @@ class FaultRule:
             path=_pattern(values),
             region=optional_text(values, "region"),
             transition=optional_text(values, "transition"),
+            recover_after=optional_number(values, "recoverAfter", 0, MAX_RECOVER_SECONDS),
             status=whole(values, "status", 200, 599, 500),
             retry_after=optional_whole(values, "retryAfter", 0),
             seconds=optional_number(values, "seconds", 0, MAX_DELAY_SECONDS, 0.0) or 0.0,
@@ -69,6 +73,8 @@ class FaultRule:
         )
         if rule.action == "fail" and rule.transition not in {"create", "update", "restore"}:
             raise ValueError("a 'fail' fault needs transition: create, update or restore")
+        if rule.action != "fail" and rule.recover_after is not None:
+            raise ValueError("recoverAfter: only a 'fail' fault recovers; leave it out of other actions")
         if rule.action == "status" and rule.status == 429 and rule.retry_after is None:
             rule.retry_after = 1
         return rule

@@ -11,31 +11,33 @@ logged and answered 500, without a traceback in the body.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from .. import limits
 from .admin_routes import ADMIN_ROUTES
 from .api_routes import API_ROUTES
-from .faults import FaultRule
+from .faults import FaultRule, RateLimiter
 from .problems import ApiProblem
+from .requestlog import RequestLog, RequestRecord
 from .routing import Answer, Match, Request, RouteTable
+from .settings import Settings
+from .state import EmulatorState
 from .wire import ASCII_DIGITS
-
-if TYPE_CHECKING:
-    from .server import EmulatorServer
 
 log = logging.getLogger("emulator")
 
 ADMIN_PREFIX = "/_emulator"
 MAX_BODY = 1 << 20
 LINGER_SECONDS = 1.0
+BODILESS_STATUSES = (204, 304)  # HTTP: these answers never carry a body
 
 
 @dataclass(frozen=True)
@@ -49,23 +51,51 @@ class Target:
     base_url: str = ""
 
 
-@dataclass
-class RequestRecord:
-    """One request to the v2 API, as the admin API's request log lists it."""
+class Host(Protocol):
+    """What the server that runs a handler holds for its requests (`server.py`'s `EmulatorServer`)."""
 
-    time: float
-    method: str
-    region: str | None
-    path: str
-    status: int | None
-    fault: str | None = None
+    state: EmulatorState
+    settings: Settings
+    requests: RequestLog
+    limiter: RateLimiter
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    @property
+    def url(self) -> str: ...
 
 
 class Hangup(Exception):
     """Close the connection without an answer: a fault says so."""
+
+
+class RequestDeadline(io.RawIOBase):
+    """A connection's reads, each request bounded as a whole: while no byte of a request has come, a read
+    waits up to `seconds` (an idle keep-alive connection); from its first byte, the request line, headers
+    and body must all arrive within `seconds`, else a TimeoutError, however slowly the bytes trickle."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        super().__init__()
+        self._connection = connection
+        self._seconds = seconds
+        self._deadline: float | None = None
+
+    def next_request(self) -> None:
+        self._deadline = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._deadline is None:
+            self._connection.settimeout(self._seconds)
+        else:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request did not arrive within the timeout")
+            self._connection.settimeout(left)
+        received = self._connection.recv_into(buffer)
+        if received and self._deadline is None:
+            self._deadline = time.monotonic() + self._seconds
+        return received
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,15 +103,29 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body leave in two writes; with Nagle's algorithm the second waits for the client's
     # delayed ACK (40 ms) on every keep-alive request.
     disable_nagle_algorithm = True
-    server: EmulatorServer
     server_version = "ionos-pg-emulator"
     sys_version = ""
     unread_body = False  # a refusal left a body unread: read what still comes, then close
 
+    @property
+    def host(self) -> Host:
+        """The server, as what it holds for requests (the standard library types it as any server)."""
+        return cast(Host, self.server)
+
     def setup(self) -> None:
-        """An idle keep-alive connection, or a body that stops arriving, is closed after the timeout."""
+        """An idle keep-alive connection is closed after the timeout, and so is one whose request (line,
+        headers and body together) does not arrive within the timeout of its first byte."""
         super().setup()
-        self.connection.settimeout(self.server.settings.idle_timeout)
+        self.connection.settimeout(self.host.settings.idle_timeout)
+        self.rfile.close()  # the socket's own reader, replaced by one that keeps the request's deadline
+        self.request_reader = RequestDeadline(self.connection, self.host.settings.idle_timeout)
+        self.rfile = io.BufferedReader(self.request_reader)
+
+    def handle_one_request(self) -> None:
+        """A new request, a new deadline (the standard library closes the connection when it passes while
+        the request line or the headers are read)."""
+        self.request_reader.next_request()
+        super().handle_one_request()
 
     if not TYPE_CHECKING:  # hidden from mypy, which would otherwise let any attribute name pass
 
@@ -150,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         if target.admin:
             return self._admin(target)
         record.region, record.path = target.region, target.path
-        self.server.requests.append(record)  # logged now, its status filled in when known
+        self.host.requests.append(record)  # logged now, its status filled in when known
         return self._api(target, record)
 
     def _target(self) -> Target:
@@ -162,22 +206,22 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == ADMIN_PREFIX or url.path.startswith(ADMIN_PREFIX + "/"):
             return Target(admin=True, path=url.path.removeprefix(ADMIN_PREFIX) or "/", query=query)
         parts = [part for part in url.path.split("/") if part]
-        region, prefix = self.server.settings.default_region, ""
+        region, prefix = self.host.settings.default_region, ""
         if parts and parts[0] in limits.REGIONS:
             region = parts[0]
             prefix = "/" + parts.pop(0)
         if parts and parts[0] == "v2":
             parts.pop(0)
-        host = self.headers.get("Host") or self.server.url.removeprefix("http://")
+        host = self.headers.get("Host") or self.host.url.removeprefix("http://")
         return Target(False, "/" + "/".join(parts), query, region, f"http://{host}{prefix}")
 
     def _api(self, target: Target, record: RequestRecord) -> Answer:
         self._authenticate(admin=False)
         body = self._read_body()
-        wait = self.server.limiter.admit(self.headers.get("Authorization", ""))
+        wait = self.host.limiter.admit(self.headers.get("Authorization", ""))
         if wait is not None:
             raise ApiProblem(429, ["Too many requests; slow down"], {"Retry-After": str(wait)})
-        fault = self.server.faults.for_request(self.command, target.region, target.path)
+        fault = self.host.state.faults.for_request(self.command, target.region, target.path)
         if fault is not None:
             record.fault = fault.action
             if not fault.process and (early := self._strike(fault)) is not None:
@@ -201,7 +245,10 @@ class Handler(BaseHTTPRequestHandler):
         if match is None:
             raise table.refusal(self.command, target.path)
         request = Request(
-            self.server,
+            self.host.state,
+            self.host.settings,
+            self.host.requests,
+            self.host.limiter,
             self.command,
             target.path,
             match.params,
@@ -229,7 +276,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- the token and the body ---------------------------------------------------------------------
 
     def _authenticate(self, *, admin: bool) -> None:
-        if self.server.settings.auth.admits(self.headers.get("Authorization"), admin=admin):
+        if self.host.settings.auth.admits(self.headers.get("Authorization"), admin=admin):
             return
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self._leave_body_unread()
@@ -239,25 +286,17 @@ class Handler(BaseHTTPRequestHandler):
             401, ["Unauthorized: a valid Bearer token is required"], {"WWW-Authenticate": "Bearer"}
         )
 
-    def _read_within_the_timeout(self, length: int) -> bytes:
-        """The body, which must arrive within the idle timeout as a whole: a body sent a byte at a time,
-        each just within the timeout, is cut off too (TimeoutError: a 408)."""
-        deadline = time.monotonic() + self.server.settings.idle_timeout
+    def _read_within_the_deadline(self, length: int) -> bytes:
+        """The body, up to `length` bytes, or fewer when the client closes; past the request's deadline
+        (a body sent a byte at a time, each just within the timeout, too) a TimeoutError: a 408."""
         chunks: list[bytes] = []
         received = 0
-        try:
-            while received < length:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("the body did not arrive within the timeout")
-                self.connection.settimeout(left)
-                chunk = self.rfile.read1(min(65536, length - received))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                received += len(chunk)
-        finally:
-            self.connection.settimeout(self.server.settings.idle_timeout)
+        while received < length:
+            chunk = self.rfile.read1(min(65536, length - received))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
         return b"".join(chunks)
 
     def _read_body(self) -> bytes:
@@ -267,7 +306,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Expect", "").lower() == "100-continue":
             self.send_response_only(HTTPStatus.CONTINUE)
             self.end_headers()
-        body = self._read_within_the_timeout(length)
+        body = self._read_within_the_deadline(length)
         if len(body) < length:
             self.close_connection = True
             raise ApiProblem(400, [f"the body ended after {len(body)} of its {length} bytes"])
@@ -299,18 +338,24 @@ class Handler(BaseHTTPRequestHandler):
     # -- answers --------------------------------------------------------------------------------
 
     def _send(self, answer: Answer) -> None:
+        """The answer; a 204 or 304 (a fault may ask for one) without a body, a Content-Type or a
+        Content-Length, as HTTP has them, so that a keep-alive client reads the next answer right."""
+        bodiless = answer.status in BODILESS_STATUSES
+        body = b"" if bodiless else answer.body
         try:
+            self.connection.settimeout(self.host.settings.idle_timeout)  # the whole time for each write
             self.send_response(answer.status)
-            if answer.body:
+            if body:
                 self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
+            if not bodiless:
+                self.send_header("Content-Length", str(len(body)))
             for key, value in answer.headers.items():
                 self.send_header(key, value)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
-            if answer.body and self.command != "HEAD":
-                self.wfile.write(answer.body)
+            if body and self.command != "HEAD":
+                self.wfile.write(body)
         except (ConnectionError, TimeoutError):
             self.close_connection = True
 
@@ -321,10 +366,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _linger(self) -> None:
         """Read, for a moment, what the client still sends before the connection closes: a socket
-        closed with unread data resets the connection, and the client might lose the answer."""
+        closed with unread data resets the connection, and the client might lose the answer. The moment
+        is bounded as a whole, so a client that trickles its body does not keep the thread."""
+        end = time.monotonic() + min(LINGER_SECONDS, self.host.settings.idle_timeout)
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_WR)
-            self.connection.settimeout(LINGER_SECONDS)
             received = 0
-            while received <= MAX_BODY and (chunk := self.connection.recv(65536)):
+            while received <= MAX_BODY and (left := end - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not (chunk := self.connection.recv(65536)):
+                    break
                 received += len(chunk)

@@ -2,7 +2,9 @@
 
 Each cluster gets a loopback address of its own (127.10.x.y; Linux routes all of 127.0.0.0/8 to the
 loopback interface), which is its `dnsName`, and a server from the machine's PostgreSQL installation
-listening there on port 5432, with its data under `<data-dir>/postgres/clusters/<id>`.
+listening there on port 5432, with its data under `<data-dir>/postgres/clusters/<id>`. The address is one
+where port 5432 is free on the machine, claimed so that no other emulator hands it out (`addresses.py`),
+and kept across restarts.
 
 - The cluster's `credentials` become a login role and the database it owns. The emulator keeps only the
   password's SCRAM verifier, so the password itself is never written anywhere by the emulator.
@@ -10,8 +12,12 @@ listening there on port 5432, with its data under `<data-dir>/postgres/clusters/
   other sizing keeps the data (the server keeps running).
 - Backups are real: a base backup (`pg_basebackup`) when a cluster becomes AVAILABLE (and after an upgrade
   or restore), plus continuous WAL archiving. A new cluster from `restoreFromBackup.sourceBackupId`, or an
-  in-place restore, starts from that base backup and replays the archived WAL up to
-  `recoveryTargetDatetime` (or to the end): a point-in-time restore, as the service does.
+  in-place restore, starts from that base backup and replays the archived WAL of the backup's own timeline
+  up to `recoveryTargetDatetime` (or to the end): a point-in-time restore, as the service does.
+- Every point of a backup's advertised window can be reached: PostgreSQL stops a recovery to a time at the
+  first commit after it, so before the WAL in use is archived (when a server stops, and before a restore
+  from a running cluster) a transaction that holds an xid is committed. A target within the last second of
+  an ended backup (the advertised `latestRecoveryTargetTime` has whole seconds) means the backup's end.
 - DELETE stops the server and removes its data (its backups stay, as the API's do). An emulator restart
   starts the servers of its clusters again, data intact.
 - The requested major version is used when it is installed; otherwise the newest installed one, and the
@@ -26,6 +32,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import math
 import os
 import pwd
 import re
@@ -40,12 +47,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .addresses import ADDRESSES, AddressBook, default_claims_dir
 from .records import ClusterRecord
 
 log = logging.getLogger("emulator.postgres")
 
 PORT = 5432
-ADDRESSES = ipaddress.ip_network("127.10.0.0/16")
 SEARCH = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt"))
 
 
@@ -78,7 +85,8 @@ def installed_servers() -> dict[int, Path]:
 
 
 class PostgresBackend:
-    def __init__(self, root: Path, run_as: str | None = None) -> None:
+    def __init__(self, root: Path, run_as: str | None = None, claims: Path | None = None) -> None:
+        """`claims`: the folder of the machine's address claims (default: `default_claims_dir()`)."""
         self.servers = installed_servers()
         if not self.servers:
             raise PostgresNotInstalled(
@@ -97,18 +105,15 @@ class PostgresBackend:
             self._own(self.root / folder)
         self._make_reachable(self.root)
         self.socket_root = self._private_socket_root()
+        self.address_book = AddressBook(str(self.root), claims or default_claims_dir(), PORT)
 
     # -- the Backend protocol -------------------------------------------------------------------
 
     def dns_name(self, record: ClusterRecord) -> str:
         with self._lock:
-            used = set(self._addresses.values())
-            for host in ADDRESSES.hosts():
-                address = str(host)
-                if host.packed[-1] not in (0, 1, 255) and address not in used:
-                    self._addresses[record.id] = address
-                    return address
-        raise RuntimeError("no free loopback address left for another PostgreSQL server")
+            address = self.address_book.claim_new()
+            self._addresses[record.id] = address
+            return address
 
     def begin(
         self, transition: str, record: ClusterRecord, at: float, finish: Callable[[str | None], None]
@@ -151,6 +156,7 @@ class PostgresBackend:
         if self._is_address(record.dns_name):
             with self._lock:
                 self._addresses[record.id] = record.dns_name
+            self.address_book.reclaim(record.dns_name)
         if record.state in ("AVAILABLE", "UPDATING") and (self._data(record.id) / "PG_VERSION").exists():
             try:
                 with self._cluster_lock(record.id):
@@ -164,7 +170,9 @@ class PostgresBackend:
             shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
             shutil.rmtree(self._socket_dir(record.id), ignore_errors=True)
         with self._lock:
-            self._addresses.pop(record.id, None)
+            address = self._addresses.pop(record.id, None)
+        if address is not None:
+            self.address_book.release(address)
 
     def close(self) -> None:
         """Stop every server (an emulator that stops leaves no PostgreSQL behind)."""
@@ -252,21 +260,26 @@ class PostgresBackend:
             **(recovery or {}),
         }
         flags = " ".join(f"-c {key}={_quote(value)}" for key, value in options.items())
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self._data(record.id)),
-            "-l",
-            str(self._cluster_dir(record.id) / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            flags,
-            "start",
-            cluster_id=record.id,
-            log_file=self._cluster_dir(record.id) / "server.log",
-        )
+        log_file = self._cluster_dir(record.id) / "server.log"
+        written = log_file.stat().st_size if log_file.exists() else 0
+        try:
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self._data(record.id)),
+                "-l",
+                str(log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                flags,
+                "start",
+                cluster_id=record.id,
+            )
+        except RuntimeError as exc:
+            reasons = _reasons(log_file, written)
+            raise RuntimeError(f"{exc} | {reasons}" if reasons else str(exc)) from None
 
     def _stop(self, cluster_id: str) -> None:
         """Stop the server, after archiving the WAL in use: the backups keep everything committed."""
@@ -352,30 +365,39 @@ class PostgresBackend:
         (self._data(record.id) / "recovery.signal").touch()
         self._chown_tree(self._data(record.id) / "recovery.signal")
         archive = self.root / "archive" / source
-        recovery = {"restore_command": f"cp {_q(archive)}/%f %p", "recovery_target_action": "promote"}
-        target = restore.get("targetTime")
-        finished = (
-            float((base / "ionos-backup-finished").read_text())
-            if (base / "ionos-backup-finished").exists()
-            else 0.0
-        )
-        if target is not None and float(str(target)) <= finished:
-            recovery["recovery_target"] = "immediate"  # a time within the base backup: its consistent end
-        elif target is not None:
-            when = datetime.fromtimestamp(float(str(target)), UTC).strftime("%Y-%m-%d %H:%M:%S+00")
-            recovery["recovery_target_time"] = when
+        recovery = {
+            "restore_command": f"cp {_q(archive)}/%f %p",
+            "recovery_target_action": "promote",
+            "recovery_target_timeline": "current",  # the backup's own history, not a later restore's
+            **_recovery_target(restore, base),
+        }
+        log_file = self._cluster_dir(record.id) / "server.log"
+        written = log_file.stat().st_size if log_file.exists() else 0
         self._start(record, recovery)
-        deadline = time.monotonic() + 120
-        while self._sql(record.id, "SELECT pg_is_in_recovery()").strip() != "f":
-            if time.monotonic() > deadline:
-                raise RuntimeError("the restored server did not finish its recovery")
-            time.sleep(0.2)
+        self._wait_for_the_end_of_recovery(record.id, written)
         # Later starts must not try to recover again: stop and start without the recovery settings.
         self._stop(record.id)
         self._start(record)
 
+    def _wait_for_the_end_of_recovery(self, cluster_id: str, log_from: int) -> None:
+        """Until the server is promoted; a server that stops meanwhile fails with its log's reason."""
+        log_file = self._cluster_dir(cluster_id) / "server.log"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                in_recovery = self._sql(cluster_id, "SELECT pg_is_in_recovery()").strip()
+            except RuntimeError as exc:
+                raise RuntimeError(f"the restore failed: {_reasons(log_file, log_from) or exc}") from None
+            if in_recovery == "f":
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the restored server did not finish its recovery")
+            time.sleep(0.2)
+
     def _archive_current_wal(self, cluster_id: str) -> None:
-        """Close the WAL segment in use so that what was committed up to now is in the archive."""
+        """Close the WAL segment in use so that what was committed up to now is in the archive, after a
+        commit that ends every recovery to a time before now (the `txid_current()` commit has a record)."""
+        self._sql(cluster_id, "SELECT txid_current()")
         segment = self._sql(cluster_id, "SELECT pg_walfile_name(pg_switch_wal())").strip()
         archived = self.root / "archive" / cluster_id / segment
         deadline = time.monotonic() + 30
@@ -413,7 +435,6 @@ class PostgresBackend:
         cluster_id: str,
         check: bool = True,
         as_server_user: bool = True,
-        log_file: Path | None = None,
         stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """One of the cluster's PostgreSQL programs, from its major version's installation."""
@@ -434,8 +455,6 @@ class PostgresBackend:
         )
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            if log_file is not None and log_file.exists():
-                detail += log_file.read_text(errors="replace").strip().splitlines()[-3:]
             raise RuntimeError(f"{program} failed: {' | '.join(detail)}")
         return result
 
@@ -510,6 +529,35 @@ class PostgresBackend:
             return ipaddress.ip_address(name) in ADDRESSES
         except ValueError:
             return False
+
+
+def _recovery_target(restore: dict[str, object], base: Path) -> dict[str, str]:
+    """Where a restore stops: the end of the base backup for a time within it; the backup's exact end for
+    a time in its last second (its advertised latest time has whole seconds); else the time itself."""
+    target = restore.get("targetTime")
+    if target is None:
+        return {}  # to the end of the archive
+    moment = float(str(target))
+    end = restore.get("backupEnd")
+    if end is not None and moment >= math.floor(float(str(end))):
+        moment = float(str(end))
+    finished = base / "ionos-backup-finished"
+    if moment <= (float(finished.read_text()) if finished.exists() else 0.0):
+        return {"recovery_target": "immediate"}  # the base backup's consistent end
+    when = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    return {"recovery_target_time": when}
+
+
+def _reasons(log_file: Path, since: int = 0) -> str:
+    """The lines of a server's log (from byte `since`) that say why it stopped: FATAL, PANIC, ERROR."""
+    try:
+        with log_file.open("rb") as handle:
+            handle.seek(since)
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.splitlines() if re.search(r"\b(FATAL|PANIC|ERROR):", line)]
+    return " | ".join(dict.fromkeys(lines[-3:]))
 
 
 def _group_of(user: str) -> int:

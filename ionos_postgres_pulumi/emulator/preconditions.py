@@ -160,4 +160,5 @@ def plan(backup: BackupRecord, moment: float | None) -> dict[str, Any]:
         "targetTime": moment,
         "clusterId": backup.cluster_id,
         "backupAt": backup.earliest,
+        "backupEnd": backup.latest,  # None while the backup is active
     }

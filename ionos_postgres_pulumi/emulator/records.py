@@ -38,6 +38,8 @@ class ClusterRecord:
     pending_started: bool = False  # a backend is working on it
     previous_version: str | None = None
     restore: dict[str, Any] | None = None  # {"backupId", "targetTime", ...} of the restore to perform
+    failed_until: float | None = None  # a passing FAILED (a fault's `recoverAfter`) ends at this time
+    resume_state: str | None = None  # the state a passing FAILED goes back to
 
     @property
     def name(self) -> str:
@@ -72,6 +74,7 @@ class ClusterRecord:
             "dnsName": self.dns_name,
             "pending": self.pending,
             "pendingDue": self.pending_due,
+            "failedUntil": self.failed_until,
             "createdAt": self.created_at,
             "modifiedAt": self.modified_at,  # when it last changed state: the moment a transition ended
             "properties": self.properties,
@@ -121,15 +124,13 @@ def readable_properties(
 ) -> dict[str, Any]:
     """What the API returns for a cluster: its known fields with defaults filled in, never the password
     nor `restoreFromBackup`. A PUT without credentials keeps the user it had."""
-    readable: dict[str, Any] = {}
+    known_values: dict[str, Any] = {}
     for known in limits.CLUSTER_FIELDS:
         value = lookup(properties, known.path)
         if not known.secret and value is not MISSING and value is not None:
             parent, _, key = known.path.rpartition(".")
-            (readable.setdefault(parent, {}) if parent else readable)[key] = value
-    readable.setdefault("connectionPooler", limits.DEFAULT_CONNECTION_POOLER)
-    readable.setdefault("logsEnabled", False)
-    readable.setdefault("metricsEnabled", False)
+            (known_values.setdefault(parent, {}) if parent else known_values)[key] = value
+    readable = limits.with_defaults(known_values)
     if "credentials" not in readable and kept_credentials:
         readable["credentials"] = dict(kept_credentials)
     return readable

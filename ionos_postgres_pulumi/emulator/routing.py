@@ -12,14 +12,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .faults import RateLimiter
 from .jsonbody import parse_json_object
 from .problems import ApiProblem
+from .requestlog import RequestLog
+from .settings import Settings
+from .state import EmulatorState
 from .validation import check_uuid
-
-if TYPE_CHECKING:
-    from .server import EmulatorServer
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,14 @@ class Answer:
 
 @dataclass(frozen=True)
 class Request:
-    """One request as a route handler sees it: the path relative to its API, and what came with it."""
+    """One request as a route handler sees it: the path relative to its API, what came with it, and what
+    the handler works with (the service's state, the settings, the request log, the rate limiter), so that
+    no handler reaches into the server."""
 
-    server: EmulatorServer
+    state: EmulatorState
+    settings: Settings
+    requests: RequestLog
+    limiter: RateLimiter
     method: str
     path: str
     params: Mapping[str, str]

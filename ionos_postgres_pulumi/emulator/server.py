@@ -1,4 +1,4 @@
-"""The emulator's HTTP server: its settings, its request log, and the thread that serves it.
+"""The emulator's HTTP server: what its requests are handled with, and the thread that serves it.
 
 Built on the standard library's threading HTTP server (one thread per connection, HTTP/1.1 keep-alive)
 rather than an ASGI framework, because fault injection needs the socket itself: a dropped connection,
@@ -9,58 +9,21 @@ never arrives does not hold its thread for ever. The handling of one request is 
 
 from __future__ import annotations
 
-import hmac
 import logging
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 from .faults import Faults, RateLimiter
-from .handler import Handler, RequestRecord
+from .handler import Handler
+from .requestlog import MAX_LOGGED, RequestLog
+from .settings import Settings
 from .state import EmulatorState
 
 log = logging.getLogger("emulator")
-
-DEFAULT_IDLE_TIMEOUT = 30.0  # seconds
-
-
-@dataclass
-class AuthPolicy:
-    """Bearer tokens: only `token` when set, any non-empty one with `any_token`; basic auth if allowed."""
-
-    token: str | None = None
-    any_token: bool = False
-    allow_basic: bool = False
-
-    def admits(self, header: str | None, admin: bool = False) -> bool:
-        """Basic auth (any user and password, like a lenient service) never opens the admin API."""
-        if not header:
-            return False
-        scheme, _, credential = header.partition(" ")
-        credential = credential.strip()
-        if scheme.lower() == "bearer" and credential:
-            if self.token is not None:
-                return hmac.compare_digest(credential.encode(), self.token.encode())
-            return self.any_token
-        return scheme.lower() == "basic" and bool(credential) and self.allow_basic and not admin
-
-
-@dataclass
-class Quirks:
-    stale_next_link: bool = False  # the live API's `_links.next` that stays set past the last page
-    page_limit_cap: int | None = None  # serve at most this many items per page, whatever was asked
-
-
-@dataclass
-class Settings:
-    auth: AuthPolicy = field(default_factory=AuthPolicy)
-    default_region: str = "de-txl"
-    quirks: Quirks = field(default_factory=Quirks)
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -78,7 +41,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.state = state
         self.settings = settings
         self.limiter = limiter or RateLimiter()
-        self.requests: deque[RequestRecord] = deque(maxlen=100_000)
+        self.requests: RequestLog = deque(maxlen=MAX_LOGGED)
         self._ticker_stop = threading.Event()
         super().__init__(address, Handler)
 

@@ -3,7 +3,8 @@
     POST   -> PROVISIONING -> AVAILABLE          (pace "create"; an active backup appears)
     PUT    -> UPDATING     -> AVAILABLE          (pace "update"; "restore" for an in-place restore)
     DELETE -> DESTROYING   -> gone, then 404     (pace "delete"; its backups stay, inactive)
-    a "fail" fault turns the next create/update/restore into FAILED with a statusMessage.
+    a "fail" fault turns the next create/update/restore into FAILED with a statusMessage; with
+    `recoverAfter` the FAILED passes after that many seconds and the transition goes on.
 
 Transitions have a due time and complete on the first `tick` after it, so a restart of the emulator
 continues them. A backend (the real-PostgreSQL mode) may take its time to complete a transition; the
@@ -185,11 +186,17 @@ class EmulatorState:
         self._schedule(record, "restore" if restore else "update", now)
         self._save(record)
 
-    def delete_cluster(self, region: str, cluster_id: str) -> None:
+    def delete_cluster(self, region: str, cluster_id: str, busy_refusal: int | None = None) -> None:
+        """Accepted in any state, unless `busy_refusal` (the live service's 409 or 500) is given for a
+        cluster that is PROVISIONING or UPDATING: then refused with it, and nothing is done."""
         with self.lock:
             record = self.get_cluster(region, cluster_id)
             if record.state == "DESTROYING":
                 return
+            if busy_refusal is not None and record.state in ("PROVISIONING", "UPDATING"):
+                reason = f"cluster {cluster_id} is {record.state} and cannot be deleted now"
+                reason += "; try again when it is AVAILABLE"
+                raise ApiProblem(busy_refusal, [reason])
             now = self.clock()
             record.state = "DESTROYING"
             record.status_message = None
@@ -223,22 +230,34 @@ class EmulatorState:
         record.pending = transition
         record.pending_due = self.paces.of(transition).due(now)
         record.pending_started = False
+        record.failed_until = record.resume_state = None  # a new desired state ends a passing FAILED
 
     def tick(self) -> None:
-        """Complete every transition whose time has come."""
+        """End every passing FAILED and complete every transition whose time has come."""
         with self.lock:
             now = self.clock()
             for record in list(self.clusters.values()):
+                if record.failed_until is not None and record.failed_until <= now:
+                    self._recover(record, record.failed_until)
                 due = record.pending_due
-                if record.pending and not record.pending_started and due is not None and due <= now:
+                if (
+                    record.pending
+                    and not record.pending_started
+                    and record.failed_until is None
+                    and due is not None
+                    and due <= now
+                ):
                     self._begin(record, due)
 
     def advance(self, cluster_id: str) -> ClusterRecord | None:
-        """Complete a cluster's pending transition now (for the manual pace)."""
+        """End a passing FAILED and complete a cluster's pending transition now (for the manual pace)."""
         with self.lock:
             record = self._record(cluster_id)
+            now = self.clock()
+            if record.failed_until is not None:
+                self._recover(record, now)
             if record.pending and not record.pending_started:
-                self._begin(record, self.clock())
+                self._begin(record, now)
             return self.clusters.get(cluster_id)
 
     def _begin(self, record: ClusterRecord, at: float) -> None:
@@ -246,6 +265,11 @@ class EmulatorState:
         assert transition is not None
         if transition != "delete":
             fault = self.faults.for_transition(transition, record.region)
+            if fault is not None and fault.recover_after is not None:
+                self._fail_for_a_while(record, fault.message, at, at + fault.recover_after)
+                record.pending_due = record.failed_until  # then the transition goes on at once
+                self._save(record)
+                return
             if fault is not None:
                 self._fail(record, fault.message, at)
                 return
@@ -254,8 +278,8 @@ class EmulatorState:
         def finish(error: str | None) -> None:
             with self.lock:
                 current = self.clusters.get(record.id)
-                if current is not record or record.pending != transition:
-                    return
+                if current is not record or record.pending != transition or not record.pending_started:
+                    return  # not the work under way any more (the cluster failed, or was changed)
                 if error:
                     self._fail(record, error, self.clock())
                 else:
@@ -288,6 +312,26 @@ class EmulatorState:
         record.pending = None
         record.pending_due = None
         record.pending_started = False
+        record.failed_until = record.resume_state = None
+        record.modified_at = at
+        self._save(record)
+
+    def _fail_for_a_while(self, record: ClusterRecord, message: str, at: float, until: float) -> None:
+        """FAILED until `until`, its pending transition held (work under way is begun again after)."""
+        if record.failed_until is None:
+            record.resume_state = record.state
+        record.state = "FAILED"
+        record.status_message = message
+        record.failed_until = until
+        record.pending_started = False
+        record.modified_at = at
+        self._save(record)
+
+    def _recover(self, record: ClusterRecord, at: float) -> None:
+        """The passing FAILED ends: back to the state it interrupted, as if nothing had happened."""
+        record.state = record.resume_state or "AVAILABLE"
+        record.failed_until = record.resume_state = None
+        record.status_message = self.backend.status_message(record) if record.state == "AVAILABLE" else None
         record.modified_at = at
         self._save(record)
 
@@ -330,10 +374,19 @@ class EmulatorState:
             raise not_found("cluster", cluster_id)
         return record
 
-    def fail(self, cluster_id: str, message: str) -> ClusterRecord:
+    def fail(self, cluster_id: str, message: str, recover_after: float | None = None) -> ClusterRecord:
+        """FAILED for good, or for `recover_after` seconds (then it goes on with what it was doing)."""
         with self.lock:
             record = self._record(cluster_id)
-            self._fail(record, message, self.clock())
+            now = self.clock()
+            if recover_after is None:
+                self._fail(record, message, now)
+            elif record.state == "FAILED" and record.failed_until is None:
+                raise ApiProblem(
+                    409, [f"cluster {cluster_id} is FAILED for good; it has nothing to recover to"]
+                )
+            else:
+                self._fail_for_a_while(record, message, now, now + recover_after)
             return record
 
     def remove(self, cluster_id: str) -> None:

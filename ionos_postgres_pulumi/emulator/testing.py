@@ -29,7 +29,6 @@ import requests
 from .admin_client import EmulatorAdmin
 from .app import EmulatorConfig, build_server
 from .backend import Backend
-from .postgres import PostgresBackend
 from .server import EmulatorServer, serve_in_thread
 
 
@@ -148,6 +147,8 @@ def stop_process(emulator: RunningEmulator) -> None:
 def stop_postgres_servers(data_dir: Path) -> None:
     """Stop the PostgreSQL servers an emulator (perhaps killed) left running for `data_dir`."""
     if (data_dir / "postgres").is_dir():
+        from .postgres import PostgresBackend  # noqa: PLC0415 - only here: it needs a Unix system (pwd)
+
         PostgresBackend(data_dir / "postgres").close()
 
 

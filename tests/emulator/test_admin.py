@@ -42,6 +42,9 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
     ("PUT", "/quirks", {"pageLimitCap": 0}, "pageLimitCap"),
     ("PUT", "/quirks", {"pageLimitCap": "2"}, "pageLimitCap"),
     ("PUT", "/quirks", {"pageLimit": 2}, "pageLimit"),
+    ("PUT", "/quirks", {"busyDeleteStatus": 404}, "busyDeleteStatus"),
+    ("PUT", "/quirks", {"busyDeleteStatus": "409"}, "busyDeleteStatus"),
+    ("PUT", "/quirks", {"busyDeleteStatus": True}, "busyDeleteStatus"),
     ("POST", "/faults", {"action": 5}, "action"),
     ("POST", "/faults", {"action": "status", "status": "500"}, "status"),
     ("POST", "/faults", {"action": "status", "status": 99}, "status"),
@@ -60,6 +63,11 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
     ("POST", "/faults", {"action": "raw", "body": {"not": "text"}}, "body"),
     ("POST", "/faults", {"action": "status", "process": "yes"}, "process"),
     ("POST", "/faults", {"action": "fail", "transition": "boot"}, "transition"),
+    ("POST", "/faults", {"action": "fail", "transition": "create", "recoverAfter": -1}, "recoverAfter"),
+    ("POST", "/faults", {"action": "fail", "transition": "create", "recoverAfter": 3601}, "recoverAfter"),
+    ("POST", "/faults", {"action": "fail", "transition": "create", "recoverAfter": "5"}, "recoverAfter"),
+    ("POST", "/faults", {"action": "fail", "transition": "create", "recoverAfter": True}, "recoverAfter"),
+    ("POST", "/faults", {"action": "status", "recoverAfter": 5}, "recoverAfter"),
     ("POST", "/faults", [], "JSON object"),
 ]
 
@@ -95,7 +103,7 @@ def test_the_rate_limit_is_switched_off_with_null(emulator: RunningEmulator, raw
 
 def test_the_quirks_take_booleans_and_a_page_cap(emulator: RunningEmulator, raw: Raw) -> None:
     response = admin_call(emulator, "PUT", "/quirks", {"staleNextLink": True, "pageLimitCap": 2})
-    assert response.json() == {"staleNextLink": True, "pageLimitCap": 2}
+    assert response.json() == {"staleNextLink": True, "pageLimitCap": 2, "busyDeleteStatus": None}
     page = raw.get("/versions").json()
     assert page["limit"] == 2 and "next" in page["_links"]
 
@@ -107,6 +115,19 @@ def test_fail_takes_a_text_message(emulator: RunningEmulator, raw: Raw) -> None:
     failed = admin_call(emulator, "POST", f"/clusters/{created['id']}/fail").json()
     assert failed["statusMessage"] == "failed by the emulator's admin API"
     assert admin_call(emulator, "POST", "/clusters/no-such-cluster/fail").status_code == 404
+
+
+@pytest.mark.parametrize("recover_after", [-1, 3600.5, "30", False])
+def test_fail_takes_a_recovery_time_of_0_to_3600_seconds(
+    emulator: RunningEmulator, raw: Raw, recover_after: Any
+) -> None:
+    created = raw.create(cluster_properties())
+    response = admin_call(
+        emulator, "POST", f"/clusters/{created['id']}/fail", {"recoverAfter": recover_after}
+    )
+    assert response.status_code == 400
+    assert "recoverAfter" in response.json()["messages"][0]["message"]
+    assert raw.get(f"/clusters/{created['id']}").json()["metadata"]["state"] == "AVAILABLE"
 
 
 def test_admin_paths_and_methods(emulator: RunningEmulator) -> None:

@@ -339,3 +339,82 @@ def test_the_idle_timeout_is_a_flag_and_a_setting() -> None:
 def test_a_request_line_without_a_version_is_a_400(emulator: RunningEmulator) -> None:
     answer = exchange(emulator, b"GET /de-fra/versions\r\n\r\n")
     assert_ionos_error(answer, 400, "HTTP version")
+
+
+# -- answers without a body, and requests that trickle ------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [204, 304])
+@pytest.mark.parametrize("action", ["status", "raw"])
+def test_a_204_or_304_carries_no_body_even_from_a_fault(
+    emulator: RunningEmulator, status: int, action: str
+) -> None:
+    emulator.admin.add_fault(action, status=status, body="<html>not for a 204</html>", path="^/versions$")
+    with socket.create_connection(address(emulator), timeout=5) as connection:
+        connection.sendall(request_bytes("GET", "/de-fra/versions", authorized(emulator)))
+        answer = read_answer(connection)
+        assert answer is not None and answer.status == status
+        assert "content-type" not in answer.headers and "content-length" not in answer.headers
+        # no stray body on the connection: the next answer on it starts where it should
+        connection.sendall(request_bytes("GET", "/de-fra/versions", authorized(emulator)))
+        following = read_answer(connection)
+    assert following is not None and following.status == 200
+    assert following.json()["type"] == "collection"
+
+
+def request_threads() -> int:
+    """The server's threads that serve a connection each."""
+    return sum("process_request" in thread.name for thread in threading.enumerate())
+
+
+def trickle_until_closed(connection: socket.socket, data: bytes, interval: float = 0.1) -> float:
+    """Send `data` a byte every `interval` seconds until the emulator has closed the connection (not just
+    its sending side: a byte sent then is refused); the seconds it took. Fails if 3 s of it went through."""
+    started = time.monotonic()
+    connection.settimeout(interval)
+    for byte in data[: int(3 / interval)]:
+        try:
+            connection.sendall(bytes([byte]))
+            while connection.recv(65536):  # an answer that came meanwhile is read and passed over
+                pass
+            time.sleep(interval)  # the emulator has stopped sending; it may still be reading
+        except TimeoutError:
+            continue  # nothing to read yet: still open
+        except ConnectionError:
+            return time.monotonic() - started
+    pytest.fail("the emulator kept reading a request that trickled in for 3 s")
+
+
+def test_headers_that_trickle_in_are_cut_off_at_the_timeout(impatient: RunningEmulator) -> None:
+    """Each header byte within the timeout, the whole request not: the deadline is for the request."""
+    before = request_threads()
+    with socket.create_connection(address(impatient), timeout=5) as connection:
+        connection.sendall(b"GET /de-fra/versions HTTP/1.1\r\n")
+        seconds = trickle_until_closed(connection, b"X-Slow: " + b"a" * 100)
+    assert seconds < 1.5
+    deadline = time.monotonic() + 5
+    while request_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert request_threads() <= before  # its thread is free
+    assert Raw(impatient).get("/versions").status_code == 200
+
+
+def test_an_unauthorised_body_that_trickles_in_is_cut_off(impatient: RunningEmulator) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": str(1_000_000)}
+    with socket.create_connection(address(impatient), timeout=5) as connection:
+        connection.sendall(request_bytes("POST", "/de-fra/clusters", headers, b"{"))
+        seconds = trickle_until_closed(connection, b" " * 100)
+    assert seconds < 1.5
+
+
+def test_a_request_that_arrives_in_time_after_an_idle_moment_is_served(impatient: RunningEmulator) -> None:
+    """The deadline starts with a request's first byte, not when the connection began to wait."""
+    with socket.create_connection(address(impatient), timeout=5) as connection:
+        connection.sendall(request_bytes("GET", "/de-fra/versions", authorized(impatient)))
+        assert (first := read_answer(connection)) is not None and first.status == 200
+        time.sleep(0.2)  # idle, within the timeout
+        connection.sendall(request_bytes("GET", "/de-fra/versions", authorized(impatient))[:10])
+        time.sleep(0.2)  # the first request's deadline would have passed by now
+        connection.sendall(request_bytes("GET", "/de-fra/versions", authorized(impatient))[10:])
+        second = read_answer(connection)
+    assert second is not None and second.status == 200

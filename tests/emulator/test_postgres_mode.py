@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,16 @@ from typing import Any
 import psycopg
 import pytest
 
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.addresses import ADDRESSES, port_is_free
+from ionos_postgres_pulumi.emulator.postgres import PostgresBackend, installed_servers
 from ionos_postgres_pulumi.emulator.testing import (
     RunningEmulator,
     emulator_thread,
     kill_process,
     restart_process,
     start_process,
+    stop_postgres_servers,
+    stop_process,
 )
 from ionos_postgres_pulumi.provider.api import PostgresClient, models
 from tests.payloads import PASSWORD, cluster_properties
@@ -162,18 +167,105 @@ def test_restore_from_a_backup_brings_the_data_back(pg: tuple[RunningEmulator, P
     ]
 
 
+def a_moment_between(host: str, before: str, after: str) -> datetime:
+    """Run `before`, read the server's clock, run `after`: a restore to that moment sees only `before`."""
+    query(uri(host), before)
+    ((moment,),) = query(uri(host), "select clock_timestamp()")
+    query(uri(host), after)
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
+
+
 def test_an_in_place_restore_goes_back_in_time(pg: tuple[RunningEmulator, PostgresClient]) -> None:
     _, client = pg
     cluster = create(client)
     host = cluster.metadata.dns_name or ""
-    query(uri(host), "create table ledger (entry text); insert into ledger values ('kept')")
-    time.sleep(1.5)  # timestamps have whole seconds
-    point_in_time = datetime.now(UTC).replace(microsecond=0)
-    time.sleep(1.5)
-    query(uri(host), "insert into ledger values ('a mistake')")
+    point_in_time = a_moment_between(
+        host,
+        "create table ledger (entry text); insert into ledger values ('kept')",
+        "insert into ledger values ('a mistake')",
+    )
     restore = {"restoreFromBackup": {"recoveryTargetDatetime": point_in_time}}
     ensure(client, cluster, **restore)
     assert query(uri(host), "select entry from ledger") == [("kept",)]
+    query(uri(host), "insert into ledger values ('after the restore')")  # a server that takes writes
+
+
+def test_a_new_cluster_from_an_active_backup_to_a_moment_ago(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    source = create(client, name="source")
+    moment = a_moment_between(
+        source.metadata.dns_name or "",
+        "create table orders (id int); insert into orders values (1), (2)",
+        "insert into orders values (3)",
+    )
+    (backup,) = client.list_backups(cluster_id=source.id)
+    restore = {"sourceBackupId": backup.id, "recoveryTargetDatetime": moment}
+    clone = restored_from(client, restore, name="a-moment-ago")
+    assert query(uri(clone.metadata.dns_name or ""), "select id from orders order by id") == [(1,), (2,)]
+
+
+def restored_from(client: PostgresClient, restore: dict[str, Any], name: str) -> models.ClusterRead:
+    properties = {**cluster_properties(name=name), "restoreFromBackup": restore}
+    target = restore.get("recoveryTargetDatetime")
+    if isinstance(target, str):  # as the API shows it
+        restore["recoveryTargetDatetime"] = datetime.fromisoformat(target.replace("Z", "+00:00"))
+    created = client.create_cluster(models.ClusterCreateProperties.model_validate(properties))
+    return wait_available(client, created.id)
+
+
+def delete_with_rows(client: PostgresClient, rows: str) -> models.BackupRead:
+    """A cluster with `rows` in a table, deleted at once: its backup, ended, with its latest time."""
+    source = create(client, name="deleted")
+    query(
+        uri(source.metadata.dns_name or ""),
+        f"create table notes (note text); insert into notes values {rows}",  # noqa: S608 - the test's own rows
+    )
+    client.delete_cluster(source.id)
+    wait_gone(client)
+    (backup,) = client.list_backups(cluster_id=source.id)
+    assert not backup.properties.is_active and backup.properties.latest_recovery_target_time is not None
+    return backup
+
+
+def test_a_deleted_clusters_backup_restores_to_its_advertised_latest_time(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    backup = delete_with_rows(client, "('first'), ('written just before the delete')")
+    restore = {
+        "sourceBackupId": backup.id,
+        "recoveryTargetDatetime": backup.properties.latest_recovery_target_time,
+    }
+    clone = restored_from(client, restore, name="after-the-delete")
+    notes = query(uri(clone.metadata.dns_name or ""), "select note from notes order by note")
+    assert notes == [("first",), ("written just before the delete",)]
+
+
+def test_a_failed_restore_says_why(pg: tuple[RunningEmulator, PostgresClient], pg_data_dir: Path) -> None:
+    _, client = pg
+    backup = delete_with_rows(client, "('lost with the archive')")
+    for segment in (pg_data_dir / "postgres" / "archive" / str(backup.properties.cluster_id)).iterdir():
+        segment.unlink()  # the WAL after the base backup is gone: the target cannot be reached
+    properties = {
+        **cluster_properties(name="cannot-finish"),
+        "restoreFromBackup": {
+            "sourceBackupId": backup.id,
+            "recoveryTargetDatetime": datetime.fromisoformat(
+                str(backup.properties.latest_recovery_target_time).replace("Z", "+00:00")
+            ),
+        },
+    }
+    created = client.create_cluster(models.ClusterCreateProperties.model_validate(properties))
+    deadline = time.monotonic() + 60
+    while (cluster := client.get_cluster(created.id)).state == "PROVISIONING":
+        assert time.monotonic() < deadline, "the restore neither finished nor failed"
+        time.sleep(0.1)
+    assert cluster.state == "FAILED"
+    message = cluster.metadata.status_message or ""
+    assert "FATAL:  recovery ended before configured recovery target was reached" in message
 
 
 def test_delete_stops_the_server_and_removes_its_data(
@@ -209,3 +301,79 @@ def test_an_emulator_restart_brings_the_servers_back_with_their_data(pg_data_dir
         assert query(uri(host), "select x from survives") == [(7,)]
     finally:
         kill_process(emulator)
+
+
+# -- addresses shared with the rest of the machine -------------------------------------------------
+
+
+def first_free_address() -> str:
+    """The address an emulator without claims of its own would look at first."""
+    for host in ADDRESSES.hosts():
+        if host.packed[-1] not in (0, 1, 255) and port_is_free(str(host), 5432):
+            return str(host)
+    raise AssertionError("no loopback address has port 5432 free")
+
+
+def test_an_address_whose_port_is_taken_is_passed_over(pg_data_dir: Path) -> None:
+    """Something else listens there (a demo's server, any program): the emulator checks, not assumes."""
+    occupied = first_free_address()
+    with socket.create_server((occupied, 5432)) as listener:
+        assert listener.getsockname() == (occupied, 5432)
+        backend = PostgresBackend(pg_data_dir / "postgres", claims=pg_data_dir.parent / "claims")
+        with emulator_thread(backend=backend, postgres=True, data_dir=pg_data_dir) as emu:
+            client = PostgresClient("de-fra", api_url=emu.api_url, token=emu.token, env={})
+            host = create(client).metadata.dns_name or ""
+            assert host != occupied
+            assert query(uri(host), "select 1") == [(1,)]
+
+
+def create_at_once(emulators: list[RunningEmulator], per_emulator: int) -> list[str]:
+    """Every emulator creates clusters at the same moment; the hosts they report, once AVAILABLE."""
+    clients = [PostgresClient("de-fra", api_url=e.api_url, token=e.token, env={}) for e in emulators]
+    with ThreadPoolExecutor(len(clients) * per_emulator) as pool:
+        futures = [
+            pool.submit(create, client, name=f"at-once-{index}-{n}")
+            for index, client in enumerate(clients)
+            for n in range(per_emulator)
+        ]
+        return [future.result().metadata.dns_name or "" for future in futures]
+
+
+def test_two_emulators_on_one_machine_never_share_an_address(pg_data_dir: Path) -> None:
+    folders = [pg_data_dir, pg_data_dir.parent / "second"]
+    emulators = [start_process(folder, extra_args=["--postgres"]) for folder in folders]
+    try:
+        hosts = create_at_once(emulators, per_emulator=2)
+        assert len(set(hosts)) == 4, hosts
+        for host in hosts:
+            assert query(uri(host), "select 1") == [(1,)]
+        # a stopped emulator keeps its addresses: the other one's new cluster takes none of them
+        first_hosts = set(hosts[:2])
+        stop_process(emulators[0])
+        (later,) = create_at_once(emulators[1:], per_emulator=1)
+        assert later not in first_hosts
+        emulators[0] = start_process(folders[0], extra_args=["--postgres"])
+        for host in (*first_hosts, later):
+            assert query(uri(host), "select 1") == [(1,)]
+    finally:
+        for emulator, folder in zip(emulators, folders, strict=True):
+            stop_process(emulator)
+            stop_postgres_servers(folder)
+
+
+def test_a_create_that_fails_for_a_while_makes_its_server_after_the_recovery(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    emu, client = pg
+    emu.admin.add_fault("fail", transition="create", message="host lost; recovering", recoverAfter=0.5)
+    properties = models.ClusterCreateProperties.model_validate(cluster_properties())
+    created = client.create_cluster(properties)
+    states = []
+    deadline = time.monotonic() + 60
+    while (cluster := client.get_cluster(created.id)).state != "AVAILABLE":
+        states.append((cluster.state, cluster.metadata.status_message))
+        assert time.monotonic() < deadline, states
+        time.sleep(0.05)
+    assert ("FAILED", "host lost; recovering") in states
+    assert query(uri(cluster.metadata.dns_name or ""), "select 1") == [(1,)]
+    assert len(client.list_backups(cluster_id=created.id)) == 1

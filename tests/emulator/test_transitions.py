@@ -253,3 +253,27 @@ def test_the_emulator_listens_on_loopback_by_default(tmp_path: Path) -> None:
         assert emulator.url.startswith("http://127.0.0.1:")
     finally:
         kill_process(emulator)
+
+
+def test_the_busy_delete_quirk_refuses_a_delete_while_provisioning_or_updating(
+    raw: Raw, emulator: RunningEmulator
+) -> None:
+    emulator.admin.set_pace(create="manual", update="manual")
+    emulator.admin.set_quirks(busy_delete_status=409)
+    cid = raw.create(cluster_properties())["id"]
+    refused = raw.delete(f"/clusters/{cid}")
+    assert refused.status_code == 409
+    assert refused.json()["messages"][0]["errorCode"] == "paas-conflict-1"
+    assert "PROVISIONING" in refused.json()["messages"][0]["message"]
+    assert state_of(raw, cid) == "PROVISIONING"  # not carried out
+    emulator.admin.advance(cid)
+    raw.put(f"/clusters/{cid}", {"id": cid, "properties": cluster_properties()})
+    emulator.admin.set_quirks(busy_delete_status=500)
+    assert raw.delete(f"/clusters/{cid}").json()["httpStatus"] == 500
+    assert state_of(raw, cid) == "UPDATING"
+    emulator.admin.advance(cid)
+    assert raw.delete(f"/clusters/{cid}").status_code == 202  # AVAILABLE: carried out
+    assert state_of(raw, cid) == "gone"
+    emulator.admin.set_quirks()  # every quirk off: a busy cluster's delete is accepted again
+    busy = raw.create(cluster_properties(name="busy"))["id"]
+    assert raw.delete(f"/clusters/{busy}").status_code == 202
