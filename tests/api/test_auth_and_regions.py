@@ -26,9 +26,7 @@ def test_every_region_has_its_endpoint(region: str) -> None:
 
 
 def test_location_spellings() -> None:
-    assert (
-        normalize_region("de/fra") == normalize_region("de-fra") == normalize_region("DE/FRA") == "de-fra"
-    )
+    assert normalize_region("de/fra") == normalize_region("de-fra") == normalize_region("DE/FRA") == "de-fra"
     assert normalize_region("de/fra/2") == "de-fra"
     assert normalize_region("de/fra/1") == "de-fra"
     with pytest.raises(ConfigurationError, match="not an IONOS PostgreSQL region"):

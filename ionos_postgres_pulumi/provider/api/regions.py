@@ -9,22 +9,20 @@ from ... import limits
 from .errors import ConfigurationError
 
 REGIONS = limits.REGIONS
-_ALIASES = limits.REGION_ALIASES
 
 REGION_PLACEHOLDER = "{region}"
 
 
 def normalize_region(location: str) -> str:
-    """`de/fra`, `de-fra`, `DE/FRA`, `de/fra/1` and `de/fra/2` all name the region `de-fra`; the whole value
-    counts, so `de/fra` with a space or a newline around it names none."""
-    key = location.lower().replace("/", "-").replace("_", "-")  # whole: no spaces or newlines around it
-    key = _ALIASES.get(key, key)
-    if key not in REGIONS:
+    """The region id a location names (see `limits.region_of`: `de/fra`, `DE-FRA`, `de/fra/1` name
+    `de-fra`; the whole value counts); ConfigurationError for anything else."""
+    region = limits.region_of(location)
+    if region is None:
         known = ", ".join(REGIONS)
         raise ConfigurationError(
             f"location {location!r} is not an IONOS PostgreSQL region; use one of {known}"
         )
-    return key
+    return region
 
 
 def is_region(location: str) -> bool:
