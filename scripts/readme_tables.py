@@ -9,12 +9,9 @@ API's limits from the client's rules; the outputs from the resource's and the co
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import inspect
 import re
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -22,31 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ionos_postgres_pulumi import PostgresCluster, PostgresV2Cluster
 from ionos_postgres_pulumi.provider import args
+from ionos_postgres_pulumi.provider.field_docs import field_docs
 from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 COMPONENT_DEFAULT = re.compile(r"\s*PostgresCluster's default: (.+?)\s*$", re.DOTALL)
-
-
-def field_docs(cls: type) -> dict[str, str]:
-    """Each annotated attribute's docstring (the string right below it), along the class's bases."""
-    docs: dict[str, str] = {}
-    for klass in reversed(cls.__mro__):
-        if klass.__module__.startswith("ionos_postgres_pulumi"):
-            docs.update(_own_docs(klass))
-    return docs
-
-
-def _own_docs(cls: type) -> dict[str, str]:
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
-    found = {}
-    for node, following in zip(body, [*body[1:], None], strict=True):
-        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
-            continue
-        if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-            found[node.target.id] = " ".join(str(following.value.value).split())
-    return found
 
 
 def _nested_class(cls: type, name: str) -> type | None:

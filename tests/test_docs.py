@@ -9,6 +9,7 @@ import pytest
 
 from ionos_postgres_pulumi import PostgresClusterArgs, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider import args
+from ionos_postgres_pulumi.provider.field_docs import field_docs
 from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
 from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS
 from scripts import readme_tables
@@ -24,13 +25,13 @@ def test_the_readme_table_is_made_from_the_code(name: str) -> None:
 
 
 def test_every_input_is_declared_once_with_its_words() -> None:
-    declared = readme_tables.field_docs(args.ClusterInputs)
+    declared = field_docs(args.ClusterInputs)
     assert set(declared) == KNOWN_INPUTS  # what the provider checks is what the program can pass
     for field in INPUT_FIELDS:  # every API field has a declaration and words
         top, _, sub = field.input_path.partition(".")
         nested = readme_tables._nested_class(args.ClusterInputs, top)
         assert top in declared, field.input_path
-        assert not sub or (nested is not None and sub in readme_tables.field_docs(nested)), field.input_path
+        assert not sub or (nested is not None and sub in field_docs(nested)), field.input_path
     assert all(declared.values())
 
 
@@ -47,3 +48,31 @@ def test_the_component_and_the_resource_take_the_same_inputs() -> None:
     assert differ == {"name", "version", "instances", "maintenance_window", "backup_location"}
     with pytest.raises(TypeError, match="5 required keyword-only arguments"):
         PostgresV2ClusterArgs(location="de/fra", connection={}, credentials={})  # type: ignore[call-arg]
+
+
+def test_help_describes_this_packages_own_inputs() -> None:
+    import pydoc
+
+    from ionos_postgres_pulumi import PostgresCluster, PostgresClusterArgs, PostgresV2ClusterArgs
+
+    component = pydoc.render_doc(PostgresCluster, renderer=getattr(pydoc, "plaintext"))  # noqa: B009 - not in the stubs
+    assert "args.deletion_protection" in component
+    assert "remote" not in component.split("Methods inherited")[0]  # not ComponentResource's parameters
+    for arguments in (PostgresV2ClusterArgs, PostgresClusterArgs):
+        shown = pydoc.render_doc(arguments, renderer=getattr(pydoc, "plaintext"))  # noqa: B009 - not in the stubs
+        assert "field()" not in shown
+        for name, words in field_docs(args.ClusterInputs).items():
+            assert f"{name}: {words}" in " ".join(shown.split()), name
+
+
+def test_each_number_input_says_its_unit_and_range_where_an_editor_shows_it() -> None:
+    from ionos_postgres_pulumi import limits
+    from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
+
+    for field in INPUT_FIELDS:
+        rule = next(f.rule for f in limits.CLUSTER_FIELDS if f.path == field.rule.api_path)
+        if not isinstance(rule, limits.Integer):
+            continue
+        owner, _, name = field.input_path.rpartition(".")
+        cls = {"instances": args.InstancesArgs, "": args.ClusterInputs}[owner]
+        assert rule.describe() in field_docs(cls)[name], field.input_path

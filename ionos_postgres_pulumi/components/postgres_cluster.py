@@ -22,6 +22,7 @@ from ionos_postgres_pulumi.provider import (
     PostgresV2ClusterArgs,
 )
 from ionos_postgres_pulumi.provider.api.redaction import hide_secrets
+from ionos_postgres_pulumi.provider.field_docs import with_field_docs
 
 from .lookups import CatalogLookupError, active_backup, resolve_backup_location, resolve_version
 
@@ -34,8 +35,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 class PostgresClusterArgs(ClusterInputs):
-    """The inputs of `PostgresV2Cluster`, of which `name`, `version`, `instances`, `maintenance_window` and
-    `backup_location` may be left out: the component chooses them (see each input's words)."""
+    """The inputs of `PostgresV2Cluster` (the list below), of which `name`, `version`, `instances`,
+    `maintenance_window`, `backup_location` and `deletion_protection` may be left out: the component
+    chooses them (see each input's words)."""
+
+
+with_field_docs(PostgresClusterArgs)
 
 
 class PostgresCluster(pulumi.ComponentResource):
@@ -64,6 +69,10 @@ class PostgresCluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PostgresClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        """A cluster called `name` (its name at IONOS too, unless `args.name` says otherwise), described by
+        `args` (see `help(PostgresClusterArgs)`: every input with its unit, rule and default), with `opts`'
+        `protect` and `retain_on_delete` applied to the cluster itself. It is protected from deletion unless
+        `args.deletion_protection` is False."""
         super().__init__("ionos:postgres:PostgresCluster", name, None, opts)
         location = pulumi.Output.from_input(args.location)
         values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ClusterInputs)}

@@ -14,19 +14,21 @@ from typing import Any
 
 import pulumi
 
+from .field_docs import with_field_docs
+
 
 @dataclass
 class InstancesArgs:
     """The cluster's size."""
 
     count: pulumi.Input[int]
-    """How many instances: one primary, the others its standbys."""
+    """How many instances, one primary and the others its standbys: an integer from 1 to 5 instances."""
     ram: pulumi.Input[int]
-    """Memory per instance, in GB."""
+    """Memory per instance, in GB: an integer from 4 to 240 GB per instance."""
     cores: pulumi.Input[int]
-    """CPU cores per instance."""
+    """CPU cores per instance: an integer from 1 to 62 cores per instance."""
     storage_size: pulumi.Input[int]
-    """Storage per instance, in GB; it can only grow."""
+    """Storage per instance, in GB, which can only grow: an integer from 10 to 4096 GB per instance."""
 
 
 @dataclass
@@ -116,7 +118,7 @@ class ClusterInputs:
     replication_mode: pulumi.Input[str] | None = None
     """ASYNCHRONOUS (default) or STRICTLY_SYNCHRONOUS (at least three instances)."""
     backup_retention_days: pulumi.Input[int] | None = None
-    """How many days backups are kept (default 7)."""
+    """How many days backups are kept: an integer from 1 to 365 days (default 7)."""
     connection_pooler: pulumi.Input[str] | None = None
     """DISABLED (default), TRANSACTION or SESSION."""
     logs_enabled: pulumi.Input[bool] | None = None
@@ -152,9 +154,10 @@ class ClusterInputs:
 
 @dataclass(kw_only=True)
 class PostgresV2ClusterArgs(ClusterInputs):
-    """The inputs of `PostgresV2Cluster`; these five have no default here (`field()`: no default is
-    inherited either)."""
+    """The inputs of `PostgresV2Cluster` (the list below); `name`, `version`, `instances`,
+    `maintenance_window` and `backup_location` are required here."""
 
+    # `field()`: required, and no default is inherited from ClusterInputs either.
     name: pulumi.Input[str] = dataclasses.field()
     version: pulumi.Input[str] = dataclasses.field()
     instances: pulumi.Input[InstancesArgs | dict[str, Any]] = dataclasses.field()
@@ -173,3 +176,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if v is not None}
     return value
+
+
+for _documented in (
+    InstancesArgs,
+    ConnectionArgs,
+    MaintenanceWindowArgs,
+    CredentialsArgs,
+    RestoreFromBackupArgs,
+    TimeoutsArgs,
+    ClusterInputs,
+    PostgresV2ClusterArgs,
+):
+    with_field_docs(_documented)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 import pulumi.dynamic
@@ -12,7 +12,33 @@ from .args import PostgresV2ClusterArgs
 from .cluster_provider import PostgresV2ClusterProvider
 from .inputs import COMPUTED_OUTPUTS, OWNER_KEY
 
-SECRET_OUTPUTS = ["credentials", "connection_uri"]
+if TYPE_CHECKING:
+    # What editors and type checkers see: each nested output's fields. At run time the SDK reads these
+    # annotations to shape the outputs, and knows dicts, not TypedDicts: the outputs are plain dicts.
+    class Instances(TypedDict):
+        count: int
+        ram: int
+        cores: int
+        storage_size: int
+
+    class Connection(TypedDict):
+        datacenter_id: str
+        lan_id: str
+        primary_instance_address: str
+
+    class MaintenanceWindow(TypedDict):
+        time: str
+        day_of_the_week: str
+
+    class Credentials(TypedDict):
+        username: str
+        database: str
+        password: str
+else:
+    Instances = Connection = MaintenanceWindow = Credentials = dict
+
+
+SECRET_OUTPUTS = ["connection_uri"]  # and credentials.password, secret as its input is (see below)
 TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 
 
@@ -32,16 +58,16 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
     """The description, without the provider's mark."""
     version: pulumi.Output[str]
     """The PostgreSQL major version the cluster runs."""
-    instances: pulumi.Output[dict[str, Any]]
+    instances: pulumi.Output[Instances]
     """count, ram, cores and storage_size, as the service reports them."""
-    connection: pulumi.Output[dict[str, Any]]
+    connection: pulumi.Output[Connection]
     """datacenter_id, lan_id and primary_instance_address."""
-    maintenance_window: pulumi.Output[dict[str, Any]]
+    maintenance_window: pulumi.Output[MaintenanceWindow]
     """time and day_of_the_week."""
     replication_mode: pulumi.Output[str]
     """ASYNCHRONOUS or STRICTLY_SYNCHRONOUS."""
-    credentials: pulumi.Output[dict[str, Any]]
-    """username, database and the password (secret)."""
+    credentials: pulumi.Output[Credentials]
+    """username and database, and the password (only the password is secret)."""
     backup_location: pulumi.Output[str]
     """Where the backups go."""
     backup_retention_days: pulumi.Output[int]
@@ -72,9 +98,8 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = args.to_props()
-        # The credentials hold the password: secret in the inputs as well as in the outputs.
         if "credentials" in props:  # when missing, check reports it, naming the field
-            props["credentials"] = pulumi.Output.secret(props["credentials"])
+            props["credentials"] = _password_secret(props["credentials"])
         for computed in COMPUTED_OUTPUTS:
             props[computed] = None
         props[OWNER_KEY] = _owner(resource_name, opts)
@@ -82,6 +107,15 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         )
         super().__init__(PostgresV2ClusterProvider(), resource_name, props, opts)
+
+
+def _password_secret(credentials: Any) -> Any:
+    """Only the password is secret (an exported username is not); the engine keeps an output secret where
+    its input was, key by key. Credentials of another shape (an Output, a string) are secret whole: they
+    may hold the password anywhere."""
+    if isinstance(credentials, dict) and "password" in credentials:
+        return {**credentials, "password": pulumi.Output.secret(credentials["password"])}
+    return pulumi.Output.secret(credentials)
 
 
 def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:

@@ -156,6 +156,12 @@ def test_no_plaintext_secret_in_state_or_engine_logs(
     logged = basic.up(color="never", log_verbosity=9, log_flow=True, log_to_std_err=True)
     state = exported_state(engine, basic)
     assert "PostgresV2Cluster" in state
+    # only the password is secret: the username and database of the outputs can be exported and read
+    deployment = basic.export_stack().deployment or {}
+    (cluster,) = [r for r in deployment["resources"] if r["type"].endswith("PostgresV2Cluster")]
+    credentials = cluster["outputs"]["credentials"]
+    assert (credentials["username"], credentials["database"]) == ("app", "app")
+    assert credentials["password"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
     engine_log = logged.stderr
     assert len(engine_log) > 10_000  # the verbose log really was written
     for secret in (PASSWORD, e2e_emulator.token, PASSWORD.replace("!", "%21")):
