@@ -257,3 +257,21 @@ def test_refresh_of_an_untouched_cluster_without_a_description_changes_no_input(
     cluster_id, outs = provider.create(checked.inputs)
     _, _, inputs = provider.read(cluster_id, outs)
     assert "description" not in inputs
+
+
+def test_a_replacement_whose_create_failed_after_the_delete_restores_on_the_next_up(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """The engine keeps the old resource as pending replacement; the next `up` checks it again with its old
+    outputs, while its cluster is already gone."""
+    cluster_id, outs, inputs = create(provider)
+    provider.delete(cluster_id, outs)  # the first `up` deleted it, then its create failed
+    (backup,) = emu.backups_of(cluster_id)
+    again = provider.check(inputs, cluster_inputs(backup_location="de"), outs)
+    assert again.failures == []
+    assert again.inputs["__carry_over"] == {"source_backup_id": backup["id"], "from_cluster": cluster_id}
+    second = provider.check({}, cluster_inputs(backup_location="de"))
+    emu.admin.clear_requests()
+    new_id, _ = provider.create(second.inputs)
+    assert [c["id"] for c in emu.admin.clusters()] == [new_id]
+    assert [r["method"] for r in emu.admin.mutating_requests()] == ["POST"]
