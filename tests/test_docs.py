@@ -76,3 +76,19 @@ def test_each_number_input_says_its_unit_and_range_where_an_editor_shows_it() ->
         owner, _, name = field.input_path.rpartition(".")
         cls = {"instances": args.InstancesArgs, "": args.ClusterInputs}[owner]
         assert rule.describe() in field_docs(cls)[name], field.input_path
+
+
+def test_the_components_defaults_are_one_table_that_the_words_say() -> None:
+    from ionos_postgres_pulumi.components.postgres_cluster import DEFAULTS
+
+    docs = field_docs(args.ClusterInputs)
+    size, window = DEFAULTS["instances"], DEFAULTS["maintenance_window"]
+    assert (
+        f"PostgresCluster's default: {size.count} instance, {size.ram} GB, {size.cores} cores, "
+        f"{size.storage_size} GB" in docs["instances"]
+    )
+    assert (
+        f"PostgresCluster's default: {window.day_of_the_week} {window.time} UTC" in docs["maintenance_window"]
+    )
+    assert DEFAULTS["deletion_protection"] is True
+    assert "PostgresCluster's default: true" in docs["deletion_protection"]

@@ -15,7 +15,10 @@ from ionos_postgres_pulumi.provider import (
     MaintenanceWindowArgs,
 )
 
-from .postgres_cluster import PostgresClusterArgs
+from .postgres_cluster import DEFAULTS, PostgresClusterArgs
+
+SIZE: InstancesArgs = DEFAULTS["instances"]
+WINDOW: MaintenanceWindowArgs = DEFAULTS["maintenance_window"]
 
 
 def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
@@ -29,10 +32,10 @@ def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
         version=config.get("version"),
         backup_location=config.get("backupLocation"),
         instances=InstancesArgs(
-            count=config.get_int("instances") or 1,
-            ram=config.get_int("ram") or 4,
-            cores=config.get_int("cores") or 2,
-            storage_size=config.get_int("storageSize") or 20,
+            count=config.get_int("instances") or SIZE.count,
+            ram=config.get_int("ram") or SIZE.ram,
+            cores=config.get_int("cores") or SIZE.cores,
+            storage_size=config.get_int("storageSize") or SIZE.storage_size,
         ),
         connection=ConnectionArgs(
             datacenter_id=config.require("datacenterId"),
@@ -40,8 +43,8 @@ def cluster_args_from_config(config: pulumi.Config) -> PostgresClusterArgs:
             primary_instance_address=config.require("primaryInstanceAddress"),
         ),
         maintenance_window=MaintenanceWindowArgs(
-            time=config.get("maintenanceTime") or "02:00:00",
-            day_of_the_week=config.get("maintenanceDay") or "Sunday",
+            time=config.get("maintenanceTime") or WINDOW.time,
+            day_of_the_week=config.get("maintenanceDay") or WINDOW.day_of_the_week,
         ),
         deletion_protection=config.get_bool("deletionProtection"),
         allow_major_version_upgrade=config.get_bool("allowMajorVersionUpgrade"),

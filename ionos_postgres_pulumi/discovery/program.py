@@ -113,8 +113,8 @@ def declaration_source(declaration: Declaration) -> str:
             f"    {literal(declaration.resource)},",
             "    PostgresV2ClusterArgs(",
             *lines,
+            "        deletion_protection=True,",
             "    ),",
-            "    opts=pulumi.ResourceOptions(protect=True),",
             ")",
         ]
     )
@@ -142,7 +142,7 @@ user's password from then on (the API never returns the current one):
 
 The API token and endpoint: `pulumi config set --secret ionos:token ...` and `ionos:endpoint`, or the
 IONOS_TOKEN and IONOS_API_URL environment variables. Each cluster is protected: `pulumi destroy` refuses
-to delete it until `protect=True` is removed.
+to delete it until an update sets `deletion_protection=False`.
 """
 
 import pulumi

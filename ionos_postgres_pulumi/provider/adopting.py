@@ -18,10 +18,10 @@ from pulumi.dynamic import CheckFailure
 from . import fields
 from .api import ApiError, PostgresClient, rules
 from .api.models import ClusterRead
+from .description_marks import made_by, owner_of
 from .diffing import comparable
 from .errors import ProviderError
 from .inputs import OWNER_KEY, get_path
-from .marks import made_by, owner_of
 from .outputs import described
 from .progress import warn
 from .validation import transition_violations

@@ -18,12 +18,12 @@ from . import adopting, replacing
 from .api import ApiError, ConfigurationError, MissingCredentialsError, PostgresClient, rules
 from .api.models import BackupRead
 from .catalog import Catalog, fetch_catalog
+from .clients import client_for
 from .config import CONFIG_TOKEN, StackConfig
 from .diffing import replaces_the_cluster
 from .errors import ProviderError
 from .inputs import CARRY_OVER_KEY, in_place_restore_target, is_unknown
 from .progress import warn
-from .settings import client_for
 from .timestamps import moment
 from .validation import is_major_upgrade
 

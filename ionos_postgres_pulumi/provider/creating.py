@@ -1,9 +1,9 @@
 """Creating a cluster, and never a second one: find the cluster an earlier attempt made before a POST,
 and after a POST whose answer was lost.
 
-Every create looks for a cluster of the exact name carrying this resource's mark (see `marks`) first: a
-retried or killed create continues that cluster instead of making another. A cluster of the same name
-without the mark is somebody else's and is never taken over.
+Every create looks for a cluster of the exact name carrying this resource's mark (`description_marks`)
+first: a retried or killed create continues that cluster instead of making another. A cluster of the same
+name without the mark is somebody else's and is never taken over.
 
 A POST whose outcome is unknown is never followed by a second one until the first is settled: without an
 answer, the service may still be carrying it out, so the create looks for the cluster until a POST it
@@ -23,9 +23,9 @@ from typing import Any
 from . import adopting, deleting, journal, payloads, updating, waiting
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
+from .description_marks import made_by, owner_of
 from .errors import ClusterGone, ProviderError, failed
 from .inputs import CARRY_OVER_KEY, OWNER_KEY, timeout_seconds
-from .marks import made_by, owner_of
 from .progress import duration, report
 from .timestamps import moment
 from .waiting import Transition

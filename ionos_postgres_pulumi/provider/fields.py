@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import limits
 from .api import rules
 
 DEFAULT_BACKUP_RETENTION_DAYS = 7  # the provider's default; the API requires a value
@@ -21,6 +22,7 @@ class InputField:
 
     rule: rules.FieldRule
     input_path: str
+    server_default: str | int | bool | None = None  # what the service fills in when it is left out
 
     @property
     def top_input(self) -> str:
@@ -41,6 +43,8 @@ def _input_path(api_path: str) -> str:
     return _INPUT_NAMES.get(api_path) or re.sub(r"(?<=[a-z])([A-Z])", r"_\1", api_path).lower()
 
 
+_SERVER_DEFAULTS = {field.path: field.default for field in limits.CLUSTER_FIELDS}
 INPUT_FIELDS: tuple[InputField, ...] = tuple(
-    InputField(rule, _input_path(rule.api_path)) for rule in rules.CLUSTER_FIELD_RULES
+    InputField(rule, _input_path(rule.api_path), _SERVER_DEFAULTS.get(rule.api_path))
+    for rule in rules.CLUSTER_FIELD_RULES
 )

@@ -16,7 +16,6 @@ from typing import Any
 
 from pulumi.output import Unknown
 
-from .. import limits
 from . import fields
 
 # Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
@@ -24,12 +23,12 @@ SAFETY_FLAGS = ("deletion_protection", "allow_major_version_upgrade", "allow_emp
 PROVIDER_ONLY = ("timeouts", "adopt_existing_id", *SAFETY_FLAGS)
 # Inputs beside the API's fields: the region, and the restore that makes a cluster (or rewinds one).
 NOT_API_FIELDS = ("location", "restore_from_backup", *PROVIDER_ONLY)
-# What the provider fills in when the program leaves it out.
+# What the provider fills in when the program leaves it out (input paths, nested ones dotted): the service's
+# own defaults (limits.py, which the emulator fills in the same way), and the provider's own where the API
+# requires a value the program may leave out.
 DEFAULTS: Mapping[str, Any] = {
+    **{f.input_path: f.server_default for f in fields.INPUT_FIELDS if f.server_default is not None},
     "replication_mode": "ASYNCHRONOUS",
-    "connection_pooler": limits.DEFAULT_CONNECTION_POOLER,
-    "logs_enabled": False,
-    "metrics_enabled": False,
     "backup_retention_days": fields.DEFAULT_BACKUP_RETENTION_DAYS,
     **dict.fromkeys(SAFETY_FLAGS, False),
 }
@@ -54,7 +53,7 @@ CARRY_OVER_KEY = "__carry_over"
 INT_INPUTS = tuple(f.input_path for f in fields.INPUT_FIELDS if f.rule.json_type is int)
 
 # Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
-# (a leading "__"); see `marks`.
+# (a leading "__"); see `description_marks`.
 OWNER_KEY = "__owner"
 
 _DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
@@ -138,9 +137,10 @@ def from_engine(props: Mapping[str, Any]) -> dict[str, Any]:
 def normalize(news: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs as the provider keeps them: ints where the API wants ints, defaults filled in."""
     inputs = from_engine(news)
-    for key, default in DEFAULTS.items():
-        if inputs.get(key) is None:
-            inputs[key] = default
+    for path, default in DEFAULTS.items():
+        parent = path.rpartition(".")[0]
+        if get_path(inputs, path) is None and (not parent or isinstance(get_path(inputs, parent), dict)):
+            set_path(inputs, path, default)
     timeouts = inputs.get("timeouts")
     if timeouts is None:
         inputs["timeouts"] = dict(DEFAULT_TIMEOUTS)

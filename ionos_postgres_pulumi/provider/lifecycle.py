@@ -8,7 +8,6 @@ traceback: they become a `ProviderError` that says what failed.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from . import checks, creating, deleting, updating
 from .api import ApiError, ConfigurationError
+from .clients import client_for
 from .config import StackConfig
 from .diffing import decide
 from .engine_link import current_call, fail_keeping
@@ -27,7 +27,6 @@ from .inputs import from_engine, timeout_seconds
 from .outputs import inputs_from_outputs, outputs
 from .progress import report
 from .sdk_server import concurrency
-from .settings import client_for
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,16 +34,14 @@ R = TypeVar("R")
 _SLOTS = threading.BoundedSemaphore(concurrency())
 
 
-def reported(operation: str, slot: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """An operation that calls the API: it takes one of the slots (`slot`), and its API and configuration
-    errors leave as a ProviderError that names the operation."""
+def reported(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """An operation whose API and configuration errors leave as a ProviderError that names it."""
 
     def wrap(call: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(call)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
-                with _SLOTS if slot else contextlib.nullcontext():
-                    return call(*args, **kwargs)
+                return call(*args, **kwargs)
             except (ApiError, ConfigurationError) as exc:
                 raise ProviderError(f"{operation}: {exc}") from None
             except ValidationError as exc:  # inputs check let through, refused by the request models
@@ -55,7 +52,18 @@ def reported(operation: str, slot: bool = True) -> Callable[[Callable[P, R]], Ca
     return wrap
 
 
-@reported("checking the inputs failed", slot=False)  # reads a catalog fetched once: never held back
+def in_a_slot(call: Callable[P, R]) -> Callable[P, R]:
+    """An operation that waits for one of the IONOS_PG_MAX_CONCURRENCY slots before it calls the API."""
+
+    @functools.wraps(call)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _SLOTS:
+            return call(*args, **kwargs)
+
+    return run
+
+
+@reported("checking the inputs failed")  # no slot: it reads a catalog fetched once, never held back
 def service_failures(
     inputs: dict[str, Any], olds: Mapping[str, Any], config: StackConfig
 ) -> list[CheckFailure]:
@@ -65,6 +73,7 @@ def service_failures(
 
 
 @reported("creating the cluster failed")
+@in_a_slot
 def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any]]:
     inputs = from_engine(props)
     try:
@@ -92,6 +101,7 @@ def _kept_in_the_state(kept: creating.ClusterKept, inputs: dict[str, Any]) -> Pr
 
 
 @reported("reading the cluster failed")
+@in_a_slot
 def read(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any], Any]:
     """The cluster as it is now; ("", {}, None) when it is gone (or going)."""
     old = from_engine(props)
@@ -109,6 +119,7 @@ def read(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> tupl
 
 
 @reported("updating the cluster failed")
+@in_a_slot
 def update(
     cluster_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], config: StackConfig
 ) -> dict[str, Any]:
@@ -120,6 +131,7 @@ def update(
 
 
 @reported("deleting the cluster failed")
+@in_a_slot
 def delete(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> None:
     if props.get("deletion_protection") is True:
         raise ProviderError(

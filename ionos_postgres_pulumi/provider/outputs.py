@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..limits import POSTGRES_PORT
 from . import fields
+from .description_marks import without_marks
 from .inputs import KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
-from .marks import without_marks
 
 if TYPE_CHECKING:
     from .api import models

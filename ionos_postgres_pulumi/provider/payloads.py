@@ -1,7 +1,7 @@
 """Request bodies from the resource's inputs: the cluster to create (POST) or the whole desired cluster (PUT).
 
 Built through the API's strict request models, so nothing leaves that breaks the published limits. The
-owner's mark rides in the description (see `marks`).
+owner's mark rides in the description (see `description_marks`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from . import fields
 from .api import models, rules
+from .description_marks import with_marks
 from .inputs import OWNER_KEY, get_path, in_place_restore_target, set_path
-from .marks import with_marks
 
 
 def restore_moment(text: str) -> str:

@@ -28,10 +28,10 @@ from .api import ApiError, PostgresClient
 from .api.models import BackupRead
 from .api.regions import normalize_region
 from .api.rules import major_version
+from .description_marks import made_by, owner_of
 from .diffing import replacement_reasons
 from .errors import ProviderError
 from .inputs import CARRY_OVER_KEY
-from .marks import made_by, owner_of
 from .progress import warn
 from .timestamps import moment
 

@@ -119,9 +119,9 @@ def _password_secret(credentials: Any) -> Any:
 
 
 def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
-    """Who made a cluster, as its mark says (see `marks`): the stack and the resource's name to read, and a
-    digest of what sets this resource apart from any other of the same name: the organization, project,
-    stack, type and parent (a resource moved into a component is another resource)."""
+    """Who made a cluster, as its mark says (`description_marks`): the stack and the resource's name to
+    read, and a digest of what sets this resource apart from any other of the same name: the organization,
+    project, stack, type and parent (a resource moved into a component is another resource)."""
     parent = opts.parent if opts else None
     lineage = f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}" if parent else ""
     organization, project, stack = pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack()

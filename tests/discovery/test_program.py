@@ -67,7 +67,7 @@ def test_the_program_reads_each_password_as_a_secret_and_lists_the_commands() ->
     )
     assert 'adopt_existing_id="22222222-bbbb"' in source
     assert "description=" not in source  # an empty description is left out
-    assert "protect=True" in source
+    assert "deletion_protection=True" in source
 
 
 def test_numbers_from_the_engine_are_written_as_integers() -> None:
