@@ -26,11 +26,7 @@ def normalize_region(location: str) -> str:
 
 
 def is_region(location: str) -> bool:
-    try:
-        normalize_region(location)
-    except ConfigurationError:
-        return False
-    return True
+    return limits.region_of(location) is not None
 
 
 def regional_url(region: str) -> str:
