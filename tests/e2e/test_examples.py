@@ -56,7 +56,7 @@ def test_two_clusters_and_an_in_place_upgrade(
         preview = stack.preview(diff=True, color="never")
         assert dict(preview.change_summary) == {"same": 4, "update": 1}
         assert '~ version: "16" => "17"' in re.sub(r"\s+:", ":", preview.stdout)
-        assert "is a major-version upgrade, and it cannot be undone" in preview.stdout
+        assert "is a major-version upgrade, and it cannot be undone" in preview.stdout + preview.stderr
         e2e_emulator.admin.clear_requests()
         stack.up(color="never")
         upgraded = {c["name"]: c for c in e2e_emulator.admin.clusters()}["orders"]

@@ -194,7 +194,7 @@ SCENARIOS = {
         None,
         1,
         ["mandatory ionos-pg-deletion-protection"],
-        "PostgresV2Cluster 'orders': deletion_protection is not set; deletion protection must be on",
+        "PostgresV2Cluster 'orders': deletion_protection is False; deletion protection must be on",
     ),
     "maintenance in business hours": (
         {"maintenanceDay": "Monday", "maintenanceTime": "09:00:00"},

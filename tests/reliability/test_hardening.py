@@ -97,6 +97,7 @@ def test_a_secret_the_program_made_is_shown_in_no_spelling(
 ) -> None:
     stack = engine.stack(write_project(tmp_path / "leaky", "leaky", PROGRAM_MADE_SECRET), "dev")
     configure(stack, emu)
+    emu.admin.clear_requests()
     stack.set_config("leaky:where", auto.ConfigValue(where))
     with pytest.raises(auto.CommandError) as refused:
         stack.preview(color="never")
