@@ -153,6 +153,9 @@ def _wait(
 ) -> ClusterRead | None:
     key = _timing_key(client, transition) if started is not None else None
     until = (time.monotonic() if started is None else started) + timeout
+    expected = timings.expected(key) if key else None
+    if expected:  # the first look comes near the expected end: the row says so meanwhile
+        say(f"{transition.value}, about {duration(expected)} expected", ephemeral=True)
     try:
         with client.deadline(until):  # a rate limit does not stretch the timeout
             result = wait_for(
@@ -160,7 +163,7 @@ def _wait(
                 lambda seen: not isinstance(seen, Unanswered) and done(seen),
                 timeout,
                 on_poll=Progress(cluster_id, transition.value).poll,
-                expected=timings.expected(key) if key else None,
+                expected=expected,
                 started=started,
             )
     except WaitTimeout as exc:
