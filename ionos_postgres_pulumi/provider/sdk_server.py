@@ -31,6 +31,7 @@ from concurrent.futures import thread as futures_thread
 from types import ModuleType
 from typing import Any
 
+from .engine_watch import watch_the_engine
 from .errors import ProviderError
 from .progress import report
 
@@ -127,3 +128,4 @@ def adjust() -> None:
         # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API (see
         # `lifecycle`), and check and diff must never wait for a thread behind creates held back by it.
         serve_calls_side_by_side(MOST_CALLS_AT_ONCE)
+        watch_the_engine()  # ends this process when its engine is gone (killed, cancelled)
