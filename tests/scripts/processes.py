@@ -42,6 +42,35 @@ def running() -> list[Process]:
     return [process for process in found if process is not None and process.pid != os.getpid()]
 
 
+def _environment_holds(pid: int, entry: bytes) -> bool:
+    try:
+        return entry in (PROC / str(pid) / "environ").read_bytes().split(b"\0")
+    except OSError:  # ended meanwhile, or another user's (when not root): known by its ancestry alone
+        return False
+
+
+def _descends_from(process: Process, ancestor: int, parents: dict[int, int]) -> bool:
+    pid = process.parent
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = parents.get(pid, 0)
+    return False
+
+
+def started_here(variable: str, value: str) -> list[Process]:
+    """The processes this one started, directly or not, that are still running: its descendants, and the
+    processes whose environment holds `variable=value` (inherited: an orphan handed to init still counts)."""
+    processes = running()
+    parents = {process.pid: process.parent for process in processes}
+    entry = f"{variable}={value}".encode()
+    return [
+        process
+        for process in processes
+        if _descends_from(process, os.getpid(), parents) or _environment_holds(process.pid, entry)
+    ]
+
+
 def is_running(pid: int) -> bool:
     return _read(pid) is not None
 
