@@ -20,6 +20,7 @@ import pytest
 from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
 from ionos_postgres_pulumi.provider.pickling import leaked_wrappers, unwrap_leaked_pickler_sorting
+from tests.payloads import cluster_inputs
 
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 WINDOW = 100  # registrations averaged (by their median) on each side of a comparison
@@ -50,16 +51,7 @@ def pristine_pickler() -> Iterator[None]:
 
 
 def cluster_args(index: int) -> PostgresV2ClusterArgs:
-    return PostgresV2ClusterArgs(
-        location="de/fra",
-        name=f"db-{index:05d}",
-        version="16",
-        instances={"count": 1, "ram": 4, "cores": 2, "storage_size": 20},
-        connection={"datacenter_id": "dc", "lan_id": "1", "primary_instance_address": "10.1.1.5/24"},
-        maintenance_window={"time": "02:00:00", "day_of_the_week": "Sunday"},
-        credentials={"username": "app", "password": "S3cret-Passw0rd!", "database": "app"},
-        backup_location="de",
-    )
+    return PostgresV2ClusterArgs(**cluster_inputs(name=f"db-{index:05d}"))
 
 
 def declare(count: int, start: int = 0) -> tuple[list[PostgresV2Cluster], list[float]]:
