@@ -33,9 +33,9 @@ def _preview(root: Path) -> Row:
     ratio = ours_time / floor_time
     return Row(
         "many",
-        f"a program of {COUNT} clusters, none up yet: `pulumi preview`",
+        f"a program of {COUNT:,} clusters, none up yet: `pulumi preview`",
         seconds(ours_time),
-        f"{seconds(floor_time)} ({COUNT} no-op resources)",
+        f"{seconds(floor_time)} ({COUNT:,} no-op resources)",
         ratio,
         "<= 1.30",
         ratio <= 1.3,
@@ -62,7 +62,7 @@ def _registrations() -> Row:
     ms = 1000
     return Row(
         "many",
-        f"{COUNT} cluster registrations in one process (Pulumi's mocks): the tenth vs the last"
+        f"{COUNT:,} cluster registrations in one process (Pulumi's mocks): the tenth vs the last"
         f" (medians of {WINDOW})",
         f"{tenth * ms:.2f} ms, last {last * ms:.2f} ms",
         f"SDK as it is: {sdk_tenth * ms:.2f} ms, last {sdk_last * ms:.2f} ms; {failed}",

@@ -15,6 +15,7 @@ Then the process exits at once (`os._exit`): there is no engine left to hand a r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -72,8 +73,10 @@ def _watch(watch: EngineWatch, end: Callable[[int], object]) -> None:
     while not stop.wait(CHECK_INTERVAL):
         reason = watch.engine_gone()
         if reason is not None:
-            sys.stderr.write(f"ionos-postgres provider: the Pulumi engine is gone ({reason}); exiting\n")
-            sys.stderr.flush()
+            # The engine read our stderr: with it gone, the pipe may be broken. Saying so must not stop us.
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(f"ionos-postgres provider: the Pulumi engine is gone ({reason}); exiting\n")
+                sys.stderr.flush()
             end(ENGINE_GONE_EXIT_STATUS)
             return
 

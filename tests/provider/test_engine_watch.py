@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -22,18 +21,29 @@ from tests.scripts.processes import ends_within, is_running
 NEWS = {"location": "de/fra"}  # a Check that fails validation still loads the provider module
 
 
-class ProviderUnder(ProviderProcess):
-    """The SDK's provider server started by a shell (the engine here), with its engine at `address`."""
+# The engine's part: start the provider server, hold the read ends of its stdout and stderr (so that they
+# break when this process dies, as the engine's do), pass on the port, and at the end what it said.
+ENGINE = """
+import subprocess, sys
+provider = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.dynamic", sys.argv[1]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+print(provider.pid, provider.stdout.readline().decode().strip(), flush=True)
+provider.wait()
+sys.stderr.write(provider.stderr.read().decode())
+"""
 
-    def __init__(self, address: str, pid_file: Path) -> None:
-        script = f'{sys.executable} -u -m pulumi.dynamic {address} & echo $! > "{pid_file}"; wait'
+
+class ProviderUnder(ProviderProcess):
+    """The SDK's provider server started by a stand-in engine process, with the engine's address given."""
+
+    def __init__(self, address: str) -> None:
         self.process = subprocess.Popen(
-            ["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+            [sys.executable, "-c", ENGINE, address], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         assert self.process.stdout is not None
-        port = int(self.process.stdout.readline())
-        self.pid = int(pid_file.read_text())
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        pid, port = self.process.stdout.readline().split()
+        self.pid = int(pid)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{int(port)}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
     def close(self) -> None:
@@ -53,23 +63,23 @@ def engine_listener() -> Iterator[socket.socket]:
     listener.close()
 
 
-def test_the_provider_exits_when_its_engine_process_is_killed(tmp_path: Path) -> None:
+def test_the_provider_exits_when_its_engine_process_is_killed() -> None:
     # An address that never accepted a connection: the parent's death alone must be noticed.
-    provider = ProviderUnder("127.0.0.1:1", tmp_path / "pid")
+    provider = ProviderUnder("127.0.0.1:1")
     with provider:
         provider.check({}, NEWS)
         assert is_running(provider.pid)
-        os.kill(provider.process.pid, signal.SIGKILL)  # the engine, killed with -9
+        os.kill(provider.process.pid, signal.SIGKILL)  # the engine, killed with -9: the pipes break
         provider.process.wait(timeout=10)
         assert ends_within(provider.pid, 10), "the orphaned provider process is still running"
 
 
 def test_the_provider_exits_when_its_engine_address_stops_accepting(
-    tmp_path: Path, engine_listener: socket.socket
+    engine_listener: socket.socket,
 ) -> None:
     # The parent stays (as a wrapper that does not exec would); only the engine's port goes away.
     port = engine_listener.getsockname()[1]
-    provider = ProviderUnder(f"127.0.0.1:{port}", tmp_path / "pid")
+    provider = ProviderUnder(f"127.0.0.1:{port}")
     with provider:
         provider.check({}, NEWS)
         engine_listener.close()

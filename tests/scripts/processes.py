@@ -58,17 +58,20 @@ def _descends_from(process: Process, ancestor: int, parents: dict[int, int]) -> 
     return False
 
 
+def descendants(ancestor: int) -> list[Process]:
+    """The processes `ancestor` started, directly or not, that are still its descendants."""
+    processes = running()
+    parents = {process.pid: process.parent for process in processes}
+    return [process for process in processes if _descends_from(process, ancestor, parents)]
+
+
 def started_here(variable: str, value: str) -> list[Process]:
     """The processes this one started, directly or not, that are still running: its descendants, and the
     processes whose environment holds `variable=value` (inherited: an orphan handed to init still counts)."""
-    processes = running()
-    parents = {process.pid: process.parent for process in processes}
     entry = f"{variable}={value}".encode()
-    return [
-        process
-        for process in processes
-        if _descends_from(process, os.getpid(), parents) or _environment_holds(process.pid, entry)
-    ]
+    marked = [process for process in running() if _environment_holds(process.pid, entry)]
+    children = descendants(os.getpid())
+    return [*children, *(process for process in marked if process not in children)]
 
 
 def is_running(pid: int) -> bool:
