@@ -188,7 +188,9 @@ def forget_settings_of_a_removed_demo() -> None:
 def engine() -> Engine:
     forget_settings_of_a_removed_demo()
     passphrase = private_file(DEMO / "passphrase", secrets.token_urlsafe(24))
-    with step("getting a Pulumi CLI (scripts/ensure-pulumi)", "see its message above"):
+    with step(
+        "getting a Pulumi CLI (scripts/ensure-pulumi)", "fix what it says and run ./scripts/demo again"
+    ):
         return Engine.prepare(backend_dir=DEMO / "state", passphrase=passphrase)
 
 

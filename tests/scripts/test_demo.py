@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from scripts import demo
+from scripts import demo, pulumi_project
 from tests.engine import copy_project
 
 
@@ -82,3 +83,19 @@ def test_the_settings_of_a_demo_whose_folder_remains_are_kept(demo_project: Path
     (demo.DEMO / "passphrase").write_text("the passphrase that salt belongs to")
     demo.forget_settings_of_a_removed_demo()
     assert demo.STACK_SETTINGS.read_text() == "encryptionsalt: v1:kept\n"
+
+
+def test_no_pulumi_cli_says_so_in_one_line(demo_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As when two runs raced to build the CLI: ensure-pulumi said why on stderr; the demo adds one line
+    (main prints a DemoError as `demo: ...`, as for the emulator above), not a traceback."""
+
+    def no_cli() -> list[Path]:
+        raise subprocess.CalledProcessError(1, ["scripts/ensure-pulumi"])
+
+    monkeypatch.setattr(pulumi_project, "ensure_cli", no_cli)
+    with pytest.raises(demo.DemoError) as failure:
+        demo.engine()
+    assert str(failure.value) == (
+        "getting a Pulumi CLI (scripts/ensure-pulumi) failed: exit status 1, its message above; "
+        "fix what it says and run ./scripts/demo again"
+    )
