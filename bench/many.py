@@ -23,7 +23,8 @@ def run(root: Path) -> list[Row]:
     return [_preview(root), _registrations()]
 
 
-def _preview(root: Path) -> Row:
+def _preview(scratch: Path) -> Row:
+    root = scratch / "many"  # a backend of its own: the preview section's stacks have the same names
     with emulator_thread() as emu:
         engine = bench_engine(root)
         ours = program_stack(engine, emu, root, "clusters", COUNT)
