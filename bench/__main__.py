@@ -7,10 +7,10 @@ import datetime
 import tempfile
 from pathlib import Path
 
-from bench import parallel, preview, startup, throughput, waiting
+from bench import many, parallel, preview, startup, throughput, waiting
 from bench.common import Row, machine, say, table
 
-SECTIONS = ("waiting", "preview", "parallel", "startup", "throughput")
+SECTIONS = ("waiting", "preview", "many", "parallel", "startup", "throughput")
 
 
 def main() -> None:
@@ -24,6 +24,8 @@ def main() -> None:
             rows += waiting.run()
         if "preview" in chosen:
             rows += preview.run(root)
+        if "many" in chosen:
+            rows += many.run(root)
         if "parallel" in chosen:
             rows += parallel.run(root)
         if "startup" in chosen:

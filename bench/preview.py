@@ -44,7 +44,8 @@ for i in range(count):
 """
 
 
-def _stack(engine: Engine, emu: RunningEmulator, root: Path, kind: str, count: int) -> object:
+def program_stack(engine: Engine, emu: RunningEmulator, root: Path, kind: str, count: int) -> object:
+    """The stack of PROGRAM with `count` clusters, or as many no-op resources (`kind` "noop")."""
     from pulumi import automation as auto
 
     project = write_project(root / f"{kind}-{count}", f"bench-{kind}", PROGRAM)
@@ -61,10 +62,10 @@ def _stack(engine: Engine, emu: RunningEmulator, root: Path, kind: str, count: i
     return stack
 
 
-def _timed_previews(*stacks: object) -> list[float]:
+def timed_previews(*stacks: object, repeats: int = REPEATS) -> list[float]:
     """Median preview time of each stack, their runs interleaved so that noise falls on both alike."""
     times: list[list[float]] = [[] for _ in stacks]
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         for index, stack in enumerate(stacks):
             forget()  # as a fresh program process would: its lookups start cold
             started = time.perf_counter()
@@ -73,24 +74,30 @@ def _timed_previews(*stacks: object) -> list[float]:
     return [median(t) for t in times]
 
 
+def bench_engine(root: Path) -> Engine:
+    """The engine on a backend in `root`, its programs importing this checkout's bench package."""
+    engine = Engine(
+        ensure_cli(),
+        root / "backend",
+        secrets.token_urlsafe(12),
+        {"PYTHONPATH": str(REPO), "IONOS_PG_TIMINGS": "off"},
+    )
+    engine.backend_dir.mkdir(parents=True, exist_ok=True)
+    return engine
+
+
 def run(root: Path) -> list[Row]:
     rows: list[Row] = []
     with emulator_thread() as emu:
-        engine = Engine(
-            ensure_cli(),
-            root / "backend",
-            secrets.token_urlsafe(12),
-            {"PYTHONPATH": str(REPO), "IONOS_PG_TIMINGS": "off"},
-        )
-        engine.backend_dir.mkdir(parents=True, exist_ok=True)
+        engine = bench_engine(root)
         for count in SIZES:
             say(f"preview: {count} clusters and {count} no-op resources")
-            ours = _stack(engine, emu, root, "clusters", count)
-            floor = _stack(engine, emu, root, "noop", count)
+            ours = program_stack(engine, emu, root, "clusters", count)
+            floor = program_stack(engine, emu, root, "noop", count)
             ours.up(color="never")  # type: ignore[attr-defined]
             floor.up(color="never")  # type: ignore[attr-defined]
             emu.admin.clear_requests()
-            ours_time, floor_time = _timed_previews(ours, floor)
+            ours_time, floor_time = timed_previews(ours, floor)
             log = emu.admin.requests()
             backup_pages = sum(1 for r in log if r["path"] == "/backups") / REPEATS
             other_calls = len(log) / REPEATS - backup_pages

@@ -2,12 +2,17 @@
 PostgreSQL installed) ask the new cluster `select version()` through the stack's connection URI.
 
 Run through ./scripts/demo, which prepares the virtual environment first. `--down` destroys the
-stack and stops the emulator. Everything the demo keeps is under .demo/ (ignored by git).
+stack and stops the emulator; `--check` asks the running demo's cluster `select 1`. Everything the demo
+keeps is under .demo/ (ignored by git), except the stack's settings file Pulumi.local.yaml, which Pulumi
+keeps beside Pulumi.yaml: it holds the salt of the passphrase in .demo/, so when .demo/ is removed to
+start over, it goes too. A failure ends in one line that says what failed and what to do.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -15,11 +20,14 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 import yaml
+from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ionos_postgres_pulumi.emulator.postgres import installed_servers
@@ -27,7 +35,40 @@ from scripts.pulumi_project import REPO, Engine
 
 DEMO = REPO / ".demo"
 STACK = "local"
+STACK_SETTINGS = REPO / f"Pulumi.{STACK}.yaml"
 PACE = "create=8s,update=5s,restore=5s,delete=3s"
+DELETION_PROTECTION = "ionos-postgres:deletionProtection"  # read by the root program (__main__.py)
+CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
+START_OVER = "to start over: ./scripts/demo --down; rm -rf .demo"
+
+
+class DemoError(Exception):
+    """A failure the demo explains in one line: what failed and what to do."""
+
+
+@contextlib.contextmanager
+def step(what: str, then: str = f"fix that and run ./scripts/demo again ({START_OVER})") -> Iterator[None]:
+    """Turns a failed command of `what` into a DemoError naming it, the reason and what to do."""
+    try:
+        yield
+    except auto.CommandError as error:
+        raise DemoError(f"{what} failed: {pulumi_reason(str(error))}; {then}") from None
+    except subprocess.CalledProcessError as error:
+        stderr = error.stderr if isinstance(error.stderr, str) else ""
+        reason = last_line(stderr) or f"exit status {error.returncode}, its message above"
+        raise DemoError(f"{what} failed: {reason}; {then}") from None
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def pulumi_reason(command_error: str) -> str:
+    """The engine's own error line out of an Automation API CommandError ("code: … stdout: … stderr: …")."""
+    stderr = command_error.partition(" stderr: ")[2]
+    errors = [line.strip() for line in stderr.splitlines() if line.strip().startswith("error:")]
+    return (errors[-1] if errors else last_line(stderr) or "see its output above").removeprefix("error: ")
 
 
 def private_file(path: Path, make: str) -> str:
@@ -60,8 +101,17 @@ def start_emulator() -> dict[str, Any]:
         return info
     if info is not None:
         stop_emulator()  # started in the other mode: PostgreSQL was installed or removed since
-    info_file = DEMO / "emulator.json"
-    info_file.unlink(missing_ok=True)
+    (DEMO / "emulator.json").unlink(missing_ok=True)
+    for pid in emulators_of_a_removed_demo():
+        os.kill(pid, signal.SIGTERM)
+        print(f"emulator: stopped the one left running by a demo whose .demo/ was removed (pid {pid})")
+    info = wait_for_emulator(launch_emulator(real_postgres))
+    backed = "each cluster is a real PostgreSQL server" if real_postgres else "no PostgreSQL installed here"
+    print(f"emulator: started at {info['url']} (pace {PACE}; {backed}; log in .demo/emulator.log)")
+    return info
+
+
+def launch_emulator(real_postgres: bool) -> subprocess.Popen[bytes]:
     log = open(DEMO / "emulator.log", "a")  # noqa: SIM115 - the emulator outlives this script
     token = private_file(DEMO / "emulator-token", secrets.token_urlsafe(24))
     command = [
@@ -73,23 +123,47 @@ def start_emulator() -> dict[str, Any]:
         "--data-dir",
         str(DEMO / "emulator"),
     ]
-    command += ["--pace", PACE, "--info-file", str(info_file), *(["--postgres"] if real_postgres else [])]
-    subprocess.Popen(
-        command,
+    command += ["--pace", PACE, "--info-file", str(DEMO / "emulator.json")]
+    return subprocess.Popen(
+        [*command, *(["--postgres"] if real_postgres else [])],
         env={**os.environ, "IONOS_EMULATOR_TOKEN": token},
         stdout=log,
         stderr=log,
         start_new_session=True,
         cwd=REPO,
     )
+
+
+def wait_for_emulator(emulator: subprocess.Popen[bytes]) -> dict[str, Any]:
+    log = DEMO / "emulator.log"
     deadline = time.monotonic() + 30
     while (info := running_emulator()) is None:
+        if emulator.poll() is not None:
+            said = last_line(log.read_text(errors="replace")) if log.exists() else ""
+            raise DemoError(
+                f"the emulator could not start (exit status {emulator.returncode}: {said}); "
+                f"see .demo/emulator.log, fix that and run ./scripts/demo again"
+            )
         if time.monotonic() > deadline:
-            raise SystemExit(f"the emulator did not start; see {DEMO / 'emulator.log'}")
+            emulator.terminate()
+            raise DemoError("the emulator did not answer within 30 s; see .demo/emulator.log")
         time.sleep(0.1)
-    backed = "each cluster is a real PostgreSQL server" if real_postgres else "no PostgreSQL installed here"
-    print(f"emulator: started at {info['url']} (pace {PACE}; {backed}; log in .demo/emulator.log)")
     return info
+
+
+def emulators_of_a_removed_demo() -> list[int]:
+    """The emulators still serving this checkout's .demo/ when their info file is gone (.demo/ removed):
+    nothing else would ever stop them. Found by their command line (Linux's /proc; elsewhere none)."""
+    wanted = ("--data-dir", str(DEMO / "emulator"))
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if "ionos_postgres_pulumi.emulator" in argv and wanted in itertools.pairwise(argv):
+            found.append(int(entry.name))
+    return found
 
 
 def stop_emulator() -> None:
@@ -103,14 +177,24 @@ def stop_emulator() -> None:
     (DEMO / "emulator.json").unlink(missing_ok=True)
 
 
+def forget_settings_of_a_removed_demo() -> None:
+    """Pulumi.local.yaml holds the salt of the passphrase in .demo/: without that passphrase (.demo/ was
+    removed to start over) the file only makes the next run fail with `incorrect passphrase`."""
+    if STACK_SETTINGS.exists() and not (DEMO / "passphrase").exists():
+        STACK_SETTINGS.unlink()
+        print(f"demo: removed {STACK_SETTINGS.name}, left by a demo whose .demo/ was removed")
+
+
 def engine() -> Engine:
+    forget_settings_of_a_removed_demo()
     passphrase = private_file(DEMO / "passphrase", secrets.token_urlsafe(24))
-    return Engine.prepare(backend_dir=DEMO / "state", passphrase=passphrase)
+    with step(
+        "getting a Pulumi CLI (scripts/ensure-pulumi)", "fix what it says and run ./scripts/demo again"
+    ):
+        return Engine.prepare(backend_dir=DEMO / "state", passphrase=passphrase)
 
 
 def configure(pulumi: Engine, stack: Any, info: dict[str, Any]) -> None:
-    from pulumi import automation as auto
-
     example = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]
     config = {key: auto.ConfigValue(str(value)) for key, value in example.items()}
     config["ionos:endpoint"] = auto.ConfigValue(info["apiUrl"])
@@ -120,13 +204,22 @@ def configure(pulumi: Engine, stack: Any, info: dict[str, Any]) -> None:
     pulumi.set_secret(stack, "ionos:token", info["token"])
 
 
-def ask_the_database(stack: Any) -> None:
+def ask_the_database(stack: Any, query: str) -> str:
+    """`query`'s answer from the cluster, through the stack's connectionUri (a secret: never printed)."""
     import psycopg
 
-    uri = stack.outputs()["connectionUri"].value  # a secret: used here, never printed
-    with psycopg.connect(uri, connect_timeout=10) as connection:
-        row = connection.execute("select version()").fetchone()
-    print(f"select version() through the stack's connectionUri:\n  {row[0] if row else '?'}\n")
+    outputs = stack.outputs()
+    if "connectionUri" not in outputs:
+        raise DemoError(f"stack {STACK} has no connectionUri: no cluster is up; run ./scripts/demo")
+    try:
+        with psycopg.connect(outputs["connectionUri"].value, connect_timeout=10) as connection:
+            row = connection.execute(query).fetchone()
+    except psycopg.Error as error:
+        raise DemoError(
+            f"the cluster did not answer `{query}` through the stack's connectionUri: "
+            f"{last_line(str(error))}; see .demo/emulator.log"
+        ) from None
+    return str(row[0]) if row else "?"
 
 
 def up() -> None:
@@ -134,13 +227,17 @@ def up() -> None:
     pulumi = engine()
     mode = "the Python language host" if pulumi.has_language_host else "an Automation API inline program"
     print(f"pulumi: {pulumi.pulumi} runs the root program through {mode}; state in .demo/state\n")
-    stack = pulumi.stack(REPO, STACK)
-    configure(pulumi, stack, info)
-    stack.up(on_output=print, color="never")
-    dns_name = pulumi.cli("stack", "output", "dnsName", "--stack", STACK, cwd=REPO).stdout.strip()
+    with step(f"pulumi up of stack {STACK}"):
+        stack = pulumi.stack(REPO, STACK)
+        configure(pulumi, stack, info)
+        if DELETION_PROTECTION in stack.get_all_config():  # left by --down: the demo runs with the default
+            stack.remove_config(DELETION_PROTECTION)
+        stack.up(on_output=print, color="never")
+        dns_name = pulumi.cli("stack", "output", "dnsName", "--stack", STACK, cwd=REPO).stdout.strip()
     print(f"\ndnsName: {dns_name}\n")
     if info.get("postgres"):
-        ask_the_database(stack)
+        answer = ask_the_database(stack, "select version()")
+        print(f"select version() through the stack's connectionUri:\n  {answer}\n")
     else:
         print("No PostgreSQL server is installed, so no database answers at that name; install one")
         print("(sudo apt-get install postgresql) and run ./scripts/demo again to get a real one.\n")
@@ -156,21 +253,66 @@ def up() -> None:
     print("Tear down: ./scripts/demo --down")
 
 
+def has_clusters(stack: Any) -> bool:
+    resources = stack.export_stack().deployment.get("resources") or []
+    return any(resource.get("type") == CLUSTER_TYPE for resource in resources)
+
+
 def down() -> None:
     info = start_emulator()
     pulumi = engine()
-    stack = pulumi.stack(REPO, STACK)
-    configure(pulumi, stack, info)
-    stack.destroy(on_output=print, color="never")
+    with step(f"pulumi destroy of stack {STACK}", "fix that and run ./scripts/demo --down again"):
+        stack = pulumi.stack(REPO, STACK)
+        configure(pulumi, stack, info)
+        # HOOK (deletion protection): PostgresCluster protects its cluster from deletion by default; the
+        # root program reads this key. Turned off, and applied with an `up`, so that one command tears down.
+        if has_clusters(stack):
+            stack.set_config(DELETION_PROTECTION, auto.ConfigValue("false"))
+            stack.up(on_output=print, color="never")
+        stack.destroy(on_output=print, color="never")
     stop_emulator()
 
 
-def main() -> None:
+def check() -> None:
+    """For CI and the curious: the demo's cluster, left up, still answers through its connectionUri."""
+    info = running_emulator()
+    if info is None:
+        raise DemoError("the demo's emulator is not running; start the demo with ./scripts/demo")
+    if not info.get("postgres"):
+        print(
+            "check: skipped; no PostgreSQL server is installed, so no database answers (see ./scripts/demo)"
+        )
+        return
+    with step(f"reading stack {STACK}'s outputs"):
+        stack = engine().stack(REPO, STACK)
+        print(
+            f"check: select 1 through the stack's connectionUri answers {ask_the_database(stack, 'select 1')}"
+        )
+
+
+def fail(message: str) -> NoReturn:
+    print(f"demo: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--down", action="store_true", help="destroy the demo stack and stop the emulator")
-    args = parser.parse_args()
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--down", action="store_true", help="destroy the demo stack and stop the emulator")
+    action.add_argument("--check", action="store_true", help="ask the demo's cluster `select 1`")
+    args = parser.parse_args(argv)
     DEMO.mkdir(exist_ok=True)
-    down() if args.down else up()
+    try:
+        down() if args.down else check() if args.check else up()
+    except DemoError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted; run ./scripts/demo again to carry on, or ./scripts/demo --down to tear down")
+    except Exception as error:  # a bug: its traceback goes to a file, the person gets one line
+        (DEMO / "demo-error.log").write_text(traceback.format_exc())
+        fail(
+            f"{type(error).__name__}: {last_line(str(error))} (details in .demo/demo-error.log; {START_OVER})"
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,12 +12,42 @@ import pytest
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread, stop_postgres_servers
 from ionos_postgres_pulumi.provider.api import PostgresClient
 from ionos_postgres_pulumi.provider.api.throttle import RateGate
+from tests.scripts.processes import Process, started_here
 
 pytest_plugins = ["tests.engine", "pytester"]
 
 # Tests must not learn from each other's transition times (provider/timings.py); the tests of that
 # learning choose their own file.
 os.environ["IONOS_PG_TIMINGS"] = "off"
+
+# Every process the suite starts inherits this mark, even one handed to init when its parent died: at the
+# end of the session, any that is still running is reported (emulators, PostgreSQL servers, provider
+# processes, Pulumi CLIs).
+SESSION_MARK = ("IONOS_PG_TEST_SESSION", f"{os.getpid()}-{time.time_ns()}")
+os.environ[SESSION_MARK[0]] = SESSION_MARK[1]
+LEFTOVER_GRACE = 15.0  # seconds for processes that are ending (a server shutting down, a provider noticing)
+
+
+def still_running(grace: float) -> list[Process]:
+    deadline = time.monotonic() + grace
+    while (left := started_here(*SESSION_MARK)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Nothing the suite started may outlive it: the run fails, naming each process still running."""
+    left = still_running(LEFTOVER_GRACE)
+    if not left:
+        return
+    lines = [f"  pid {process.pid}: {process.command_line}" for process in left]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    write("")
+    write(f"FAILED: {len(left)} process(es) the test suite started are still running:")
+    for line in lines:
+        write(line)
+    session.exitstatus = session.exitstatus or pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

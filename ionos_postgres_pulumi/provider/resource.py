@@ -11,6 +11,7 @@ import pulumi.dynamic
 from .args import PostgresV2ClusterArgs
 from .cluster_provider import PostgresV2ClusterProvider
 from .inputs import COMPUTED_OUTPUTS, OWNER_KEY
+from .pickling import unwrap_leaked_pickler_sorting
 
 if TYPE_CHECKING:
     # What editors and type checkers see: each nested output's fields. At run time the SDK reads these
@@ -106,6 +107,7 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
         )
+        unwrap_leaked_pickler_sorting()  # the SDK's serialize_provider leaks a wrapper per resource
         super().__init__(PostgresV2ClusterProvider(), resource_name, props, opts)
 
 

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from pulumi.runtime.proto import provider_pb2
 
 from .engine_link import current_call
+from .engine_watch import watch_the_engine
 from .errors import ProviderError
 from .progress import report
 from .secret_filter import hidden
@@ -184,3 +185,4 @@ def adjust() -> None:
         # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API (see
         # `lifecycle`), and check and diff must never wait for a thread behind creates held back by it.
         serve_calls_side_by_side(MOST_CALLS_AT_ONCE)
+        watch_the_engine()  # ends this process when its engine is gone (killed, cancelled)

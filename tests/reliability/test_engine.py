@@ -3,6 +3,7 @@ stack of twenty clusters."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import REPO, Engine, write_project
 from tests.engine import PASSWORD, configure, copy_project
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
+from tests.scripts.processes import descendants, ends_within
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +51,17 @@ def test_pulumi_up_killed_mid_create_then_recovered(
             assert time.monotonic() < deadline and up.poll() is None, "pulumi up never reached the create"
             time.sleep(0.2)
         time.sleep(1.0)
-        os.killpg(up.pid, signal.SIGKILL)  # the CI job dies: CLI, program and provider at once
+        job = descendants(up.pid)
+        os.killpg(up.pid, signal.SIGKILL)  # the CI job dies: the CLI and the program at once
         up.wait()
+        # The CLI starts its plugins in process groups of their own. Pulumi's language host outlives its
+        # engine; a CI runner ends it with the job. Our provider process ends by itself (engine_watch).
+        for process in job:
+            if "pulumi-language-python" in process.command_line:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGKILL)
+        providers = [process.pid for process in job if "pulumi.dynamic" in process.command_line]
+        assert providers and all(ends_within(pid, 10) for pid in providers), "a provider outlived its engine"
         (cluster,) = emu.admin.clusters()
         assert cluster["state"] == "PROVISIONING"
         assert tracked_cluster_ids(engine, stack) == []  # the engine never heard back
