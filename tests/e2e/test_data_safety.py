@@ -197,3 +197,15 @@ def test_adopting_a_cluster_made_with_curl_is_shown_at_preview(engine: Engine, t
             stack.preview(color="never")
         assert "smaller than the current 20 GB; storage can only grow" in flat(str(refused.value))
         assert [r["method"] for r in emu.admin.mutating_requests()] == ["POST"]  # only curl's
+
+
+def test_a_cluster_failed_for_less_than_the_grace_period_is_kept(engine: Engine, tmp_path: Path) -> None:
+    with emulator_thread(paces=Paces.parse("1s")) as emu:
+        emu.admin.add_fault("fail", transition="create", message="a passing fault", recoverAfter=2)
+        stack = project_stack(engine, emu, tmp_path / "project", "dev")  # timeouts.failed: 5s
+        result = stack.up(color="never")
+        (cluster,) = emu.admin.clusters()
+        assert (cluster["state"], result.outputs["clusterId"].value) == ("AVAILABLE", cluster["id"])
+        assert not [r for r in emu.admin.requests() if r["method"] == "DELETE"]
+        stack.destroy(color="never")
+        assert emu.admin.clusters() == []

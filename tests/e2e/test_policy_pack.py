@@ -45,6 +45,7 @@ PostgresV2Cluster("orders", PostgresV2ClusterArgs(
     backup_location=config.get("backupLocation") or "eu-central-3",
     backup_retention_days=config.get_int("retentionDays") or 14,
     replication_mode=config.get("replication") or "STRICTLY_SYNCHRONOUS",
+    allow_empty_replacement=config.get_bool("allowEmptyReplacement"),
     **common,
 ), opts=pulumi.ResourceOptions(protect=config.get_bool("protect") is not False))
 PostgresCluster(
@@ -195,6 +196,13 @@ SCENARIOS = {
         1,
         ["mandatory ionos-pg-deletion-protection"],
         "PostgresV2Cluster 'orders': deletion_protection is False; deletion protection must be on",
+    ),
+    "an empty replacement allowed": (
+        {"allowEmptyReplacement": "true"},
+        None,
+        1,
+        ["mandatory ionos-pg-no-empty-replacement"],
+        "allow_empty_replacement is True; a replacement must carry the data over",
     ),
     "maintenance in business hours": (
         {"maintenanceDay": "Monday", "maintenanceTime": "09:00:00"},
