@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from . import adopting, replacing
+from . import adopting, handover, replacing
 from .api import ApiError, ConfigurationError, MissingCredentialsError, PostgresClient, rules
 from .api.models import BackupRead
 from .catalog import Catalog, fetch_catalog
@@ -22,7 +22,8 @@ from .clients import client_for
 from .config import CONFIG_TOKEN, StackConfig
 from .diffing import replaces_the_cluster
 from .errors import ProviderError
-from .inputs import CARRY_OVER_KEY, in_place_restore_target, is_unknown
+from .handover import CARRY_OVER_KEY
+from .inputs import in_place_restore_target, is_unknown
 from .progress import warn
 from .timestamps import moment
 from .validation import is_major_upgrade
@@ -64,13 +65,13 @@ def _with_client(
     failures += _restore_source_failures(client, inputs, str(inputs["location"]))
     if olds and replaces_the_cluster(olds, inputs):
         found, carried = replacing.plan(client, olds, old_outputs, inputs)
-        replacing.remember(urn, carried)
+        handover.remember_plan(urn, carried)
         if carried is not None:
             inputs[CARRY_OVER_KEY] = carried
         return failures + found
     if olds:
         return failures + _in_place_restore_failures(client, inputs, olds, old_outputs)
-    replacing.with_plan(inputs, urn)
+    handover.hand_over(inputs, urn)
     if inputs.get("adopt_existing_id"):
         failures += adopting.preview(client, inputs)
     elif in_place_restore_target(inputs):
@@ -132,6 +133,17 @@ def _restore_source_failures(
         if exc.is_not_found:
             return [CheckFailure(field, f"{source!r} is not a backup in {location}")]
         raise ProviderError(f"could not check the backup to restore from: {exc}") from None
+    version, backup_version = inputs.get("version"), backup.properties.postgres_cluster_version
+    if (
+        isinstance(version, str)
+        and backup_version
+        and rules.major_version(version) != rules.major_version(str(backup_version))
+    ):
+        reason = (
+            f"{source!r} is a backup of PostgreSQL {backup_version}; it restores into that major version, "
+            f"not {version}: set version to {backup_version!r}"
+        )
+        return [CheckFailure(field, reason)]
     if not isinstance(when, str) or is_unknown(when):
         return []
     if not covers(backup, rules.parse_timestamp(when)):

@@ -24,8 +24,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diffing, sdk_server, secret_filter, validation
+from . import diffing, handover, sdk_server, secret_filter, validation
 from .config import StackConfig
+from .engine_link import current_call
 from .inputs import from_engine, normalize
 from .progress import warn
 
@@ -56,6 +57,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, old_inputs = normalize(news), from_engine(olds)
+        if old_inputs and (call := current_call()) is not None:  # for a replacement's second check
+            handover.remember_old_cluster(call.urn, call.old_outputs().get("cluster_id"))
         failures = [CheckFailure(v.field, v.reason()) for v in validation.violations(inputs, old_inputs)]
         if not failures and _needs_the_service(inputs, old_inputs):
             failures = _lifecycle().service_failures(inputs, old_inputs, self._config)

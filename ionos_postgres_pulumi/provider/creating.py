@@ -25,7 +25,8 @@ from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
 from .description_marks import made_by, owner_of
 from .errors import ClusterGone, ProviderError, failed
-from .inputs import CARRY_OVER_KEY, OWNER_KEY, timeout_seconds
+from .handover import CARRY_OVER_KEY, REPLACING_KEY
+from .inputs import OWNER_KEY, timeout_seconds
 from .progress import duration, report
 from .timestamps import moment
 from .waiting import Transition
@@ -106,10 +107,6 @@ def _adopt(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, An
 
 def _find_or_create(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
     existing = find_own(client, inputs) or _await_an_unsettled_post(client, inputs)
-    if existing is not None and existing.state == "FAILED":
-        report(f"cluster {existing.name!r} ({existing.id}) from an earlier attempt is FAILED; deleting it")
-        deleting.delete_and_wait(client, existing.id, timeout_seconds(inputs, "delete"))
-        existing = None
     if existing is not None:
         report(
             f"found cluster {existing.name!r} ({existing.id}, {existing.state}) from an earlier attempt; "
@@ -226,7 +223,7 @@ def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead |
     """The cluster an earlier attempt of this create made: same name and owner mark (or, for clusters
     made without one, the same network and backup location). Anything else is somebody else's."""
     name = inputs["name"]
-    same_name = _same_name(client, name)
+    same_name = _same_name(client, inputs)
     owner = inputs.get(OWNER_KEY)
     if owner:
         mine = _marked_by(owner, same_name)
@@ -249,9 +246,16 @@ def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead |
     return None
 
 
-def _same_name(client: PostgresClient, name: str) -> list[ClusterRead]:
+def _same_name(client: PostgresClient, inputs: Mapping[str, Any]) -> list[ClusterRead]:
+    """The region's clusters of the exact name, but the one this create replaces (a forced replacement, which
+    the engine makes before it deletes the old cluster): that one is never taken for the new one."""
+    name, replaced = inputs["name"], inputs.get(REPLACING_KEY)
     # The service's name filter matches a part of the name, whatever its case: compare here.
-    return [c for c in client.list_clusters(name=name) if c.name == name and c.state != "DESTROYING"]
+    return [
+        c
+        for c in client.list_clusters(name=name)
+        if c.name == name and c.state != "DESTROYING" and c.id != replaced
+    ]
 
 
 def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: ClusterRead) -> None:
@@ -261,7 +265,7 @@ def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: 
     owner = inputs.get(OWNER_KEY)
     if not owner:
         return
-    mine = _marked_by(owner, _same_name(client, inputs["name"]))
+    mine = _marked_by(owner, _same_name(client, inputs))
     if not any(c.id == keep.id for c in mine):
         return
     kept, *duplicates = _ranked(mine, keep.id)

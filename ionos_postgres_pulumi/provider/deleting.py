@@ -36,7 +36,8 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
             if exc.outcome_unknown and _taken(client, cluster_id):
                 deleted_at = time.monotonic()  # the answer was unreadable, but the service is deleting it
                 break
-            if not (exc.is_conflict or exc.is_retryable) or time.monotonic() >= deadline:
+            refused = exc.is_conflict or exc.is_retryable or exc.outcome_unknown  # a DELETE is safe to repeat
+            if not refused or time.monotonic() >= deadline:
                 raise ProviderError(f"cluster {cluster_id} was not deleted: {exc}") from None
             refusals += 1
             _wait_out_a_refusal(client, current, exc, refusals, deadline)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api.regions import is_region, normalize_region
+from .handover import CARRY_OVER_KEY
 from .inputs import (
-    CARRY_OVER_KEY,
     KNOWN_INPUTS,
     PROVIDER_ONLY,
     REPLACE_ON_CHANGE,
@@ -87,7 +87,9 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
 
 
 def _restore_change(old: Any, new: Any) -> str | None:
-    """'replace' for a new source backup (create-time); 'in-place' for a new point in time alone."""
+    """'replace' for a new source backup; 'in-place' for a new point in time alone. The point in time of a
+    restore from a source backup is read only when the cluster is made: changing or dropping it later changes
+    nothing (it never deletes the cluster to restore the same backup again)."""
     if new is None:
         return None  # dropping the block changes nothing about the cluster
     if is_unknown(new):
@@ -95,12 +97,7 @@ def _restore_change(old: Any, new: Any) -> str | None:
     old = old if isinstance(old, Mapping) else {}
     source = new.get("source_backup_id")
     if source is not None:
-        if contains_unknown(new) or (
-            source != old.get("source_backup_id")
-            or new.get("recovery_target_datetime") != old.get("recovery_target_datetime")
-        ):
-            return "replace"
-        return None
+        return "replace" if is_unknown(source) or source != old.get("source_backup_id") else None
     when = new.get("recovery_target_datetime")
     if is_unknown(when) or (when is not None and when != old.get("recovery_target_datetime")):
         return "in-place"
@@ -108,16 +105,9 @@ def _restore_change(old: Any, new: Any) -> str | None:
 
 
 def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-    """Whether the change makes a new cluster (so the old one's limits on changes do not apply)."""
-    old_restore, new_restore = olds.get("restore_from_backup") or {}, news.get("restore_from_backup") or {}
-    return (
-        comparable(olds.get("location"), "location") != comparable(news.get("location"), "location")
-        or olds.get("backup_location") != news.get("backup_location")
-        or (
-            bool(new_restore.get("source_backup_id"))
-            and new_restore.get("source_backup_id") != old_restore.get("source_backup_id")
-        )
-    )
+    """Whether the change makes a new cluster: the same decision as the diff's, so that what check plans
+    and refuses is what the engine then does."""
+    return bool(decide(olds, news).replaces)
 
 
 def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Decision) -> list[str]:

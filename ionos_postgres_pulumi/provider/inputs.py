@@ -48,8 +48,6 @@ OBJECT_INPUTS = (
 REPLACE_ON_CHANGE = ("location", "backup_location", "restore_from_backup")
 COMPUTED_OUTPUTS = ("cluster_id", "dns_name", "state", "status_message", "port", "connection_uri")
 DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m", "failed": "10m"}
-# The data a replacement carries over (see `replacing`): set by `check`, read by `create`; hidden from diffs.
-CARRY_OVER_KEY = "__carry_over"
 INT_INPUTS = tuple(f.input_path for f in fields.INPUT_FIELDS if f.rule.json_type is int)
 
 # Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs

@@ -27,6 +27,7 @@ from .inputs import from_engine, timeout_seconds
 from .outputs import inputs_from_outputs, outputs
 from .progress import report
 from .sdk_server import concurrency
+from .secret_filter import hidden
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,9 +89,10 @@ def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str
 def _kept_in_the_state(kept: creating.ClusterKept, inputs: dict[str, Any]) -> ProviderError:
     """A create that failed after its cluster was made: the cluster goes into the state all the same."""
     cluster = kept.cluster
-    message = (
+    message = hidden(  # it reaches the engine in the partial-create result, past the server's filter
         f"{kept} Cluster {cluster.id} exists and is kept in the stack's state: the next `pulumi up` "
-        "continues with it, and `pulumi destroy` deletes it"
+        "continues with it, and `pulumi destroy` deletes it",
+        inputs,
     )
     if fail_keeping(current_call(), cluster.id, outputs(cluster, inputs), inputs, message):
         return ProviderError(message)

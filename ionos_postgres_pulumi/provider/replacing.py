@@ -18,7 +18,6 @@ finds its cluster gone and its backup inactive, and restores from that backup al
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,32 +26,15 @@ from pulumi.dynamic import CheckFailure
 from .api import ApiError, PostgresClient
 from .api.models import BackupRead
 from .api.regions import normalize_region
-from .api.rules import major_version
+from .api.rules import major_version, storage_shrink_violation
 from .description_marks import made_by, owner_of
 from .diffing import replacement_reasons
 from .errors import ProviderError
-from .inputs import CARRY_OVER_KEY
+from .inputs import get_path
 from .progress import warn
 from .timestamps import moment
 
 WAL_GRACE = "about five minutes"
-_plans: dict[str, dict[str, Any]] = {}
-_lock = threading.Lock()
-
-
-def remember(urn: str, plan: dict[str, Any] | None) -> None:
-    with _lock:
-        if plan is None:
-            _plans.pop(urn, None)
-        else:
-            _plans[urn] = plan
-
-
-def planned(urn: str) -> dict[str, Any] | None:
-    """The plan the first check of this replacement made, taken by the engine's second check (the next
-    replacement of this resource is planned anew)."""
-    with _lock:
-        return _plans.pop(urn, None)
 
 
 def plan(
@@ -104,12 +86,21 @@ def _carry_over(
     backup, still_running = _backup_of(client, old_id)
     if backup is None:
         return _cannot(name, why, f"cluster {old_id} has no backup yet that can restore it")
-    backup_version = major_version(str(backup.properties.postgres_cluster_version or ""))
-    new_version = major_version(str(inputs.get("version")))
-    if backup_version and new_version and new_version < backup_version:
+    backup_version = str(backup.properties.postgres_cluster_version or "")
+    new_version = str(inputs.get("version"))
+    if major_version(backup_version) != major_version(new_version):
         return _cannot(
-            name, why, f"its backup is of PostgreSQL {backup_version[0]}, newer than {new_version[0]}"
+            name,
+            why,
+            f"its backup is of PostgreSQL {backup_version} and the new cluster would run {new_version}; a "
+            "backup is restored into its own major version. Change the version in a `pulumi up` of its own "
+            "first (an in-place upgrade), then make this change",
         )
+    shrink = storage_shrink_violation(
+        get_path(olds, "instances.storage_size"), get_path(inputs, "instances.storage_size"), "storage"
+    )
+    if shrink:
+        return _cannot(name, why, f"the new cluster's storage {shrink.reason()}, and must hold the old data")
     point = (
         "the moment the old cluster is deleted"
         if still_running
@@ -179,11 +170,3 @@ def _cannot(name: str, why: str, reason: str) -> CheckFailure:
         "Nothing is deleted. Undo that change, or set allow_empty_replacement=True to replace it with an "
         "EMPTY cluster (the old one's backups stay)",
     )
-
-
-def with_plan(inputs: dict[str, Any], urn: str) -> dict[str, Any]:
-    """The checked inputs of the new cluster, with the plan of the replacement they belong to."""
-    carried = planned(urn) if urn else None
-    if carried is not None:
-        inputs[CARRY_OVER_KEY] = dict(carried)
-    return inputs

@@ -54,6 +54,14 @@ def update(
     deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
     cluster = waiting.until_settled(client, cluster_id, deadline - time.monotonic())
     restore_to, sends_a_put = plan.restore_to, plan.sends_a_put
+    if cluster.state == "FAILED":
+        cluster = _after_the_grace(client, cluster, inputs, deadline)
+        if cluster.state == "FAILED" and not sends_a_put and not restore_to:
+            raise ProviderError(
+                f"{failed(cluster, 'and stayed FAILED for the grace period (timeouts.failed)')}. Nothing "
+                "was sent to it; run `pulumi refresh`, then `pulumi up` applies the desired state again to "
+                "repair it"
+            )
     if restore_to:
         cluster = _await_an_unsettled_restore(client, cluster, restore_to, deadline)
     if restore_to and _restored_already(cluster, restore_to):
@@ -61,6 +69,26 @@ def update(
     if not sends_a_put:
         return cluster  # provider settings only, or a restore carried out before: no change to send
     return apply(client, cluster, inputs, restore_to, deadline)
+
+
+class _StillFailed(ProviderError):
+    def __init__(self, cluster: ClusterRead) -> None:
+        super().__init__(f"cluster {cluster.id} is FAILED")
+        self.cluster = cluster
+
+
+def _after_the_grace(
+    client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any], deadline: float
+) -> ClusterRead:
+    """A FAILED cluster, given the grace period to recover (a create that failed partway, kept in the state,
+    may still be on its way): AVAILABLE once it does, or as FAILED as it stayed."""
+    grace = waiting.FailedGrace(timeout_seconds(inputs, "failed"))
+    try:
+        return waiting.until_available(
+            client, cluster, waiting.left(deadline), Transition.SETTLE, grace=grace, on_failed=_StillFailed
+        )
+    except _StillFailed as stuck:
+        return stuck.cluster
 
 
 def _restore_key(client: PostgresClient, cluster_id: str, restore_to: str) -> str:

@@ -275,3 +275,64 @@ def test_a_replacement_whose_create_failed_after_the_delete_restores_on_the_next
     new_id, _ = provider.create(second.inputs)
     assert [c["id"] for c in emu.admin.clusters()] == [new_id]
     assert [r["method"] for r in emu.admin.mutating_requests()] == ["POST"]
+
+
+def test_changing_the_moment_of_a_restore_from_a_backup_later_changes_nothing(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Found by a review: dropping `recovery_target_datetime` of a restore from a source backup replaced the
+    cluster (restoring the same backup again: every write since lost), with no check at preview."""
+    origin_id, _, _ = create(provider, name="origin-db")
+    (backup,) = emu.backups_of(origin_id)
+    when = backup["properties"]["earliestRecoveryTargetTime"]
+    source = {"source_backup_id": backup["id"], "recovery_target_datetime": when}
+    cluster_id, outs, inputs = create(provider, restore_from_backup=source)
+    tidied = provider.check(
+        inputs, cluster_inputs(restore_from_backup={"source_backup_id": backup["id"]}), outs
+    )
+    assert tidied.failures == []
+    diff = provider.diff(cluster_id, outs, tidied.inputs)
+    assert (diff.changes, diff.replaces) == (1, [])  # DIFF_NONE
+
+
+def test_a_version_raise_with_a_replacement_is_refused_before_anything_is_deleted(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Found by a review: the old cluster was deleted, then its backup (of 15) could not make a 16."""
+    cluster_id, outs, inputs = create(provider, version="15")
+    both = provider.check(inputs, cluster_inputs(version="16", backup_location="de"), outs)
+    (failure,) = both.failures
+    assert failure[0] == "allow_empty_replacement"
+    assert "Change the version in a `pulumi up` of its own first" in failure[1]
+    assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
+
+
+def test_a_forced_replacement_makes_a_new_cluster_and_never_takes_the_old_one(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Found by a review: `pulumi up --replace` creates first; the create took the old cluster (same name and
+    mark) for its own, and the engine then deleted it."""
+    owned = {"__owner": "proj/dev/orders-db #0123456789ab"}
+    cluster_id, outs, inputs = create(provider, **owned)
+    provider.check(inputs, cluster_inputs(**owned), outs)  # the engine's first check, with the old outputs
+    second = provider.check({}, cluster_inputs(**owned))  # then the new resource's
+    new_id, _ = provider.create(second.inputs)
+    assert new_id != cluster_id
+    assert {c["id"] for c in emu.admin.clusters()} == {
+        cluster_id,
+        new_id,
+    }  # the old one is the engine's to delete
+
+
+def test_an_update_of_a_cluster_that_stayed_failed_says_so(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Found by a review: after a create kept in the state, the next `up` called a FAILED cluster done."""
+    cluster_id, outs, inputs = create(provider, timeouts={"failed": "1s"})
+    emu.admin.fail(cluster_id, "disk broke")
+    with pytest.raises(ProviderCallError) as caught:
+        provider.update(
+            cluster_id, outs, provider.check(inputs, cluster_inputs(timeouts={"failed": "1s"})).inputs
+        )
+    assert "went to FAILED and stayed FAILED for the grace period" in caught.value.details
+    assert "disk broke" in caught.value.details

@@ -122,10 +122,14 @@ def test_restore_rules() -> None:
     assert not decide(same, created_from).changes
     # dropping the block after the restore changes nothing
     assert not decide(cluster_inputs(), created_from).changes
+    # the moment of a restore from a backup is read at creation only: changing it later never deletes the
+    # cluster to restore the same backup again (every write since would be lost)
     other_time = cluster_inputs(
         restore_from_backup={"source_backup_id": SOURCE, "recovery_target_datetime": "2026-07-01T00:00:00Z"}
     )
-    assert decide(other_time, created_from).replaces == ["restore_from_backup"]
+    assert not decide(other_time, created_from).changes
+    other_source = cluster_inputs(restore_from_backup={"source_backup_id": "0" * 8 + SOURCE[8:]})
+    assert decide(other_source, created_from).replaces == ["restore_from_backup"]
     # a point in time alone is a one-off in-place restore, when it changes
     in_place = cluster_inputs(restore_from_backup={"recovery_target_datetime": "2026-07-01T00:00:00Z"})
     decision = decide(in_place)
