@@ -29,11 +29,16 @@ class Progress:
         self.cluster_id = cluster_id
         self.doing = doing
         self.last_state: str | None = None
+        self.last_status = ""
         self.last_report = 0.0
 
     def poll(self, current: Any, waited: float) -> None:
         state = getattr(current, "state", None) or "gone"
-        shown = say(f"{state}, {duration(waited)} {self.doing}", ephemeral=True)
+        status = f"{state}, {duration(waited)} {self.doing}"
+        if status == self.last_status:
+            return  # polls closer than a second apart: the row already says so
+        self.last_status = status
+        shown = say(status, ephemeral=True)
         if not shown and (state != self.last_state or waited - self.last_report >= 30):
             say(f"cluster {self.cluster_id}: {state}, {duration(waited)} {self.doing}")
             self.last_state = state
