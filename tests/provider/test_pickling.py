@@ -1,15 +1,14 @@
 """Thousands of clusters in one process (provider/pickling.py): the SDK's pickler leak, and ours undone.
 
-The engine is mocked (Pulumi's mocks): what is measured is this process's own work to declare clusters,
-which is where the leak lives.
+The engine is mocked (Pulumi's mocks): this process's own work to declare clusters is where the leak lives.
+What makes each registration cost more than the last is the pickler's nesting, one wrapper more each time:
+the tests hold that nesting flat. The cost itself is measured by the benchmark (`./bench/run many`, the
+tenth registration against the last), not by a timed test.
 """
 
 from __future__ import annotations
 
-import gc
 import pickle
-import statistics
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +22,6 @@ from ionos_postgres_pulumi.provider.pickling import leaked_wrappers, unwrap_leak
 from tests.payloads import cluster_inputs
 
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
-WINDOW = 100  # registrations averaged (by their median) on each side of a comparison
 
 
 class CountingMocks(pulumi.runtime.Mocks):
@@ -54,39 +52,28 @@ def cluster_args(index: int) -> PostgresV2ClusterArgs:
     return PostgresV2ClusterArgs(**cluster_inputs(name=f"db-{index:05d}"))
 
 
-def declare(count: int, start: int = 0) -> tuple[list[PostgresV2Cluster], list[float]]:
-    """`count` clusters, and the seconds each one's declaration took."""
-    clusters, costs = [], []
+def declare(count: int, start: int = 0) -> tuple[list[PostgresV2Cluster], list[int]]:
+    """`count` clusters, and the pickler's nesting after each one's declaration."""
+    clusters, nesting = [], []
     for index in range(start, start + count):
-        began = time.perf_counter()
         clusters.append(PostgresV2Cluster(f"db-{index:05d}", cluster_args(index)))
-        costs.append(time.perf_counter() - began)
-    return clusters, costs
+        nesting.append(leaked_wrappers())
+    return clusters, nesting
 
 
-def tenth_and_last(costs: list[float]) -> tuple[float, float]:
-    """The typical cost around the tenth registration and of the last ones (medians: a GC pause is noise)."""
-    return statistics.median(costs[9 : 9 + WINDOW]), statistics.median(costs[-WINDOW:])
-
-
-def test_five_thousand_clusters_in_one_process_neither_fail_nor_slow_down() -> None:
+def test_five_thousand_clusters_in_one_process_neither_fail_nor_nest_deeper() -> None:
     mocks = CountingMocks()
     pulumi.runtime.set_mocks(mocks, project="many", stack="test", preview=True)
-    costs: list[float] = []
+    nesting: list[int] = []
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
-        clusters, costs[:] = declare(5000)
+        clusters, nesting[:] = declare(5000)
         return pulumi.Output.all(*(cluster.urn for cluster in clusters[-10:]))
 
-    gc.collect()
-    program()
-    tenth, last = tenth_and_last(costs)
+    program()  # the SDK as it is raises RecursionError at about the 980th
     assert mocks.clusters == 5000
-    assert last <= 1.5 * tenth, (
-        f"the tenth registration took {tenth * 1e3:.2f} ms, the last {last * 1e3:.2f} ms"
-    )
-    assert leaked_wrappers() <= 1
+    assert max(nesting) <= 1  # the SDK as it is: 5,000 wrappers deep by the last
 
 
 def test_the_sdk_leaks_a_wrapper_per_dynamic_resource_and_ours_takes_them_off() -> None:
@@ -106,21 +93,19 @@ def test_the_sdk_leaks_a_wrapper_per_dynamic_resource_and_ours_takes_them_off() 
 def test_a_long_lived_process_of_repeated_previews_stays_flat() -> None:
     """An Automation API service: one process, one preview after another, each declaring its clusters."""
     previews, per_preview = 12, 100  # 1,200 registrations: beyond the ~980 at which the leak fails
-    first: list[float] = []
-    costs: list[float] = []
+    nesting: list[int] = []  # of the latest preview
     for round_number in range(previews):
         mocks = CountingMocks()
         pulumi.runtime.set_mocks(mocks, project="portal", stack=f"team-{round_number}", preview=True)
 
         @pulumi.runtime.test
         def preview() -> pulumi.Output[Any]:
-            clusters, costs[:] = declare(per_preview)
+            clusters, nesting[:] = declare(per_preview)
             return clusters[-1].urn
 
         preview()
         assert mocks.clusters == per_preview
-        first = first or list(costs)
-    assert statistics.median(costs) <= 1.5 * statistics.median(first[9:])
+        assert max(nesting) <= 1, round_number
 
 
 def test_a_pickler_without_the_sdks_wrappers_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
