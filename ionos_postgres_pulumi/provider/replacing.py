@@ -77,30 +77,15 @@ def _carry_over(
 ) -> dict[str, Any] | CheckFailure:
     if not old_id:
         return _cannot(name, why, "the stack's state does not say which cluster is the old one")
-    if normalize_region(str(olds.get("location"))) != client.region:
-        return _cannot(
-            name,
-            why,
-            f"its backups live in {normalize_region(str(olds.get('location')))}, not in {client.region}",
-        )
+    old_region = normalize_region(str(olds.get("location")))
+    if old_region != client.region:
+        return _cannot(name, why, f"its backups live in {old_region}, not in {client.region}")
     backup, still_running = _backup_of(client, old_id)
     if backup is None:
         return _cannot(name, why, f"cluster {old_id} has no backup yet that can restore it")
-    backup_version = str(backup.properties.postgres_cluster_version or "")
-    new_version = str(inputs.get("version"))
-    if major_version(backup_version) != major_version(new_version):
-        return _cannot(
-            name,
-            why,
-            f"its backup is of PostgreSQL {backup_version} and the new cluster would run {new_version}; a "
-            "backup is restored into its own major version. Change the version in a `pulumi up` of its own "
-            "first (an in-place upgrade), then make this change",
-        )
-    shrink = storage_shrink_violation(
-        get_path(olds, "instances.storage_size"), get_path(inputs, "instances.storage_size"), "storage"
-    )
-    if shrink:
-        return _cannot(name, why, f"the new cluster's storage {shrink.reason()}, and must hold the old data")
+    misfit = _misfit(backup, olds, inputs)
+    if misfit:
+        return _cannot(name, why, misfit)
     point = (
         "the moment the old cluster is deleted"
         if still_running
@@ -114,6 +99,22 @@ def _carry_over(
         "`pulumi up`"
     )
     return {"source_backup_id": backup.id, "from_cluster": old_id}
+
+
+def _misfit(backup: BackupRead, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> str | None:
+    """Why the new cluster cannot be made from the old one's backup (its version, a smaller disk), if so."""
+    backup_version = str(backup.properties.postgres_cluster_version or "")
+    new_version = str(inputs.get("version"))
+    if major_version(backup_version) != major_version(new_version):
+        return (
+            f"its backup is of PostgreSQL {backup_version} and the new cluster would run {new_version}; a "
+            "backup is restored into its own major version. Change the version in a `pulumi up` of its own "
+            "first (an in-place upgrade), then make this change"
+        )
+    shrink = storage_shrink_violation(
+        get_path(olds, "instances.storage_size"), get_path(inputs, "instances.storage_size"), "storage"
+    )
+    return f"the new cluster's storage {shrink.reason()}, and must hold the old data" if shrink else None
 
 
 def _backup_of(client: PostgresClient, cluster_id: str) -> tuple[BackupRead | None, bool]:
