@@ -6,7 +6,6 @@ through `pulumi up`, are in tests/e2e/test_data_safety.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,32 +13,10 @@ import requests
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from tests.payloads import cluster_inputs, cluster_properties
+from tests.provider.conftest import create, mutating
 from tests.provider.harness import ProviderCallError, ProviderProcess
 
 DIFF_SOME = 2
-
-
-@pytest.fixture(scope="module")
-def shared_provider(shared_emulator: RunningEmulator) -> Iterator[ProviderProcess]:
-    with ProviderProcess() as process:
-        process.configure({"ionos:token": shared_emulator.token, "ionos:endpoint": shared_emulator.api_url})
-        yield process
-
-
-@pytest.fixture
-def provider(shared_provider: ProviderProcess, emu: RunningEmulator) -> ProviderProcess:
-    return shared_provider
-
-
-def create(provider: ProviderProcess, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    checked = provider.check({}, cluster_inputs(**overrides))
-    assert checked.failures == []
-    cluster_id, outs = provider.create(checked.inputs)
-    return cluster_id, outs, checked.inputs
-
-
-def mutating(emu: RunningEmulator) -> list[tuple[str, str]]:
-    return [(r["method"], r["path"]) for r in emu.admin.mutating_requests()]
 
 
 def post_cluster(emu: RunningEmulator, **overrides: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import base64
 import pickle
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,36 +13,14 @@ import pytest
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from ionos_postgres_pulumi.provider.config import StackConfig
 from tests.payloads import PASSWORD, cluster_inputs
+from tests.provider.conftest import create, mutating
 from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
 
 DIFF_NONE, DIFF_SOME = 1, 2
 
 
-@pytest.fixture(scope="module")
-def shared_provider(shared_emulator: RunningEmulator) -> Iterator[ProviderProcess]:
-    with ProviderProcess() as process:
-        process.configure({"ionos:token": shared_emulator.token, "ionos:endpoint": shared_emulator.api_url})
-        yield process
-
-
-@pytest.fixture
-def provider(shared_provider: ProviderProcess, emu: RunningEmulator) -> ProviderProcess:
-    return shared_provider
-
-
-def create(provider: ProviderProcess, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    checked = provider.check({}, cluster_inputs(**overrides))
-    assert checked.failures == []
-    cluster_id, outs = provider.create(checked.inputs)
-    return cluster_id, outs, checked.inputs
-
-
 def clusters(emu: RunningEmulator) -> list[dict[str, Any]]:
     return emu.admin.clusters()
-
-
-def mutating(emu: RunningEmulator) -> list[tuple[str, str]]:
-    return [(r["method"], r["path"]) for r in emu.admin.mutating_requests()]
 
 
 def test_full_lifecycle(provider: ProviderProcess, emu: RunningEmulator) -> None:
