@@ -28,7 +28,8 @@ class Catalog:
     backup_locations: tuple[str, ...]
 
     def version(self, name: str) -> VersionInfo | None:
-        return next((v for v in self.versions if v.version == name), None)
+        """The version the inputs' `version` names ("16"), if the service offers it."""
+        return {offered.version: offered for offered in self.versions}.get(name)
 
     def version_names(self) -> list[str]:
         return sorted((v.version for v in self.versions), key=lambda v: major_version(v) or (0,))
