@@ -74,10 +74,11 @@ def _with_client(
     handover.hand_over(inputs, urn)
     if inputs.get("adopt_existing_id"):
         failures += adopting.preview(client, inputs)
-    elif in_place_restore_target(inputs):
+    if in_place_restore_target(inputs):
         warn(
-            "restore_from_backup.recovery_target_datetime alone rewinds an existing cluster in place; this "
-            "stack has no cluster yet, so a new, empty one is made and nothing is restored"
+            "restore_from_backup.recovery_target_datetime alone rewinds an existing cluster in place; "
+            "this stack has no cluster yet, so nothing is restored when it gets one (a new cluster starts "
+            "empty, an adopted one keeps its data)"
         )
     return failures
 

@@ -53,7 +53,7 @@ db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs
                               primary_instance_address=config.get("address") or "192.168.9.10/24"),
     credentials=CredentialsArgs(username="app", password=config.require_secret("password"), database="app"),
     restore_from_backup=RestoreFromBackupArgs(source_backup_id=restore,
-        recovery_target_datetime=config.get("restoreTime")) if restore else None,
+        recovery_target_datetime=config.get("restoreTime")) if restore or config.get("restoreTime") else None,
     timeouts=TimeoutsArgs(create=config.get("createTimeout"), failed="5s"),
 ))
 pulumi.export("clusterId", db.cluster_id)
@@ -207,5 +207,30 @@ def test_a_cluster_failed_for_less_than_the_grace_period_is_kept(engine: Engine,
         (cluster,) = emu.admin.clusters()
         assert (cluster["state"], result.outputs["clusterId"].value) == ("AVAILABLE", cluster["id"])
         assert not [r for r in emu.admin.requests() if r["method"] == "DELETE"]
+        stack.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
+def test_one_time_inputs_in_a_fresh_stack_and_a_refresh_of_an_untouched_cluster(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """One program, a new stack: an id to adopt that this environment does not have, and an in-place
+    restore time for a cluster not made yet, go on with a warning (nothing can be lost); then a refresh
+    changes nothing."""
+    with emulator_thread(paces=Paces.parse("1s")) as emu:
+        elsewhere = "0b0e2a4e-1111-4222-8333-444455556666"
+        stack = project_stack(
+            engine, emu, tmp_path / "project", "fresh", adopt=elsewhere, restoreTime="2026-01-01T00:00:00Z"
+        )
+        previewed = stack.preview(color="never")
+        said = flat(previewed.stdout + previewed.stderr)
+        assert f"there is no cluster {elsewhere} in de-fra" in said
+        assert "so nothing is restored when it gets one" in said
+        stack.up(color="never")
+        (cluster,) = emu.admin.clusters()
+        assert cluster["id"] != elsewhere
+        refreshed = stack.refresh(color="never")
+        assert refreshed.summary.resource_changes == {"same": 3}  # no spurious `- description: ""`
+        stack.preview(color="never", expect_no_changes=True)
         stack.destroy(color="never")
         assert emu.admin.clusters() == []

@@ -222,7 +222,7 @@ def test_one_time_inputs_in_a_fresh_stack_go_on_with_a_warning(emu: RunningEmula
         said = process.stderr()
     assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
     assert "there is no cluster 0b0e2a4e-1111-4222-8333-444455556666 in de-fra" in said
-    assert "a new, empty one is made and nothing is restored" in said
+    assert "so nothing is restored when it gets one" in said
 
 
 def test_refresh_of_an_untouched_cluster_without_a_description_changes_no_input(
