@@ -16,26 +16,21 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from . import fields
-from .api import ApiError, PostgresClient, rules
+from .api import PostgresClient, rules
 from .api.models import ClusterRead
 from .description_marks import made_by, owner_of
 from .diffing import comparable
-from .errors import ProviderError
 from .inputs import OWNER_KEY, get_path
 from .outputs import described
 from .progress import warn
 from .validation import transition_violations
+from .waiting import read_or_gone
 
 FIELD = "adopt_existing_id"
 
 
 def find(client: PostgresClient, cluster_id: str) -> ClusterRead | None:
-    try:
-        return client.get_cluster(cluster_id)
-    except ApiError as exc:
-        if exc.is_not_found:
-            return None
-        raise ProviderError(f"cannot read cluster {cluster_id} to adopt it: {exc}") from None
+    return read_or_gone(client, cluster_id, "adopt it")
 
 
 def preview(client: PostgresClient, inputs: Mapping[str, Any]) -> list[CheckFailure]:

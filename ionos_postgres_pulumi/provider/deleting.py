@@ -22,7 +22,7 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
     deadline = waiting.deadline_in(timeout)
     refusals = 0
     while True:
-        current = _read(client, cluster_id)
+        current = waiting.read_or_gone(client, cluster_id, "delete it")
         if current is None:
             return
         if current.state == "DESTROYING":
@@ -52,22 +52,13 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
 def _taken(client: PostgresClient, cluster_id: str) -> bool:
     """Whether a delete whose answer could not be read was carried out: the cluster is going or gone."""
     try:
-        current = _read(client, cluster_id)
+        current = waiting.read_or_gone(client, cluster_id, "delete it")
     except ProviderError:
         return False
     if current is None or current.state == "DESTROYING":
         report(f"the answer to the delete of cluster {cluster_id} could not be read, but the service took it")
         return True
     return False
-
-
-def _read(client: PostgresClient, cluster_id: str) -> ClusterRead | None:
-    try:
-        return client.get_cluster(cluster_id)
-    except ApiError as exc:
-        if exc.is_not_found:
-            return None
-        raise ProviderError(f"cannot read cluster {cluster_id} to delete it: {exc}") from None
 
 
 def _wait_out_a_refusal(

@@ -23,16 +23,16 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from .api import ApiError, PostgresClient
+from .api import PostgresClient
 from .api.models import BackupRead
 from .api.regions import normalize_region
 from .api.rules import major_version, storage_shrink_violation
 from .description_marks import made_by, owner_of
 from .diffing import replacement_reasons
-from .errors import ProviderError
 from .inputs import get_path
 from .progress import warn
 from .timestamps import moment
+from .waiting import read_or_gone
 
 WAL_GRACE = "about five minutes"
 
@@ -119,13 +119,8 @@ def _misfit(backup: BackupRead, olds: Mapping[str, Any], inputs: Mapping[str, An
 
 def _backup_of(client: PostgresClient, cluster_id: str) -> tuple[BackupRead | None, bool]:
     """The backup that holds the cluster's latest data, and whether the cluster still runs."""
-    try:
-        client.get_cluster(cluster_id)
-        running = True
-    except ApiError as exc:
-        if not exc.is_not_found:
-            raise ProviderError(f"cannot read cluster {cluster_id} to plan its replacement: {exc}") from None
-        running = False  # deleted by an earlier `up` whose create then failed: its backup is what is left
+    # gone: deleted by an earlier `up` whose create then failed, and its backup is what is left
+    running = read_or_gone(client, cluster_id, "plan its replacement") is not None
     backups = [b for b in client.list_backups(cluster_id=cluster_id) if b.properties.cluster_id == cluster_id]
     if running:
         return next((b for b in backups if b.properties.is_active), None), True

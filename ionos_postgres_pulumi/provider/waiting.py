@@ -175,6 +175,16 @@ def _wait(
     return seen
 
 
+def read_or_gone(client: PostgresClient, cluster_id: str, doing: str) -> ClusterRead | None:
+    """The cluster as it is now, None when it is gone; any other error names what was being done."""
+    try:
+        return client.get_cluster(cluster_id)
+    except ApiError as exc:
+        if exc.is_not_found:
+            return None
+        raise ProviderError(f"cannot read cluster {cluster_id} to {doing}: {exc}") from None
+
+
 def _fetch(client: PostgresClient, cluster_id: str, transition: Transition) -> Seen:
     try:
         return client.get_cluster(cluster_id)
