@@ -64,6 +64,11 @@ class EmulatorAdmin:
         }
         self._call("PUT", "/quirks", body)
 
+    def rotate_token(self, token: str) -> None:
+        """The token the emulator accepts from now on (the old one is refused); this client uses it too."""
+        self._call("PUT", "/token", {"token": token})
+        self._session.headers["Authorization"] = f"Bearer {token}"
+
     # clusters
     def clusters(self) -> list[dict[str, Any]]:
         """Every cluster of every region, with the emulator's own view (pending transition...)."""

@@ -1,4 +1,5 @@
-"""The emulator's admin API under `/_emulator`: pace, faults, rate limit, quirks, clusters, the request log.
+"""The emulator's admin API under `/_emulator`: pace, faults, rate limit, quirks, the token, clusters, the
+request log.
 
 Every route needs the emulator's token except `GET /_emulator/health`, which a script polls to learn
 that the emulator is up. Inputs are checked: a value of the wrong type or range is a 400 naming it.
@@ -102,6 +103,21 @@ def set_quirks(request: Request) -> Answer:
     )
 
 
+def rotate_token(request: Request) -> Answer:
+    """`{"token": "..."}`: the Bearer token the emulator accepts from now on, for the v2 API and this admin
+    API alike; the old one is refused at once, as a revoked IONOS token is."""
+    data = request.admin_body()
+    with bad_input():
+        only_known(data, ("token",), "token")
+        token = optional_text(data, "token")
+        if not token or token != token.strip() or any(not c.isprintable() for c in token):
+            raise ValueError("token: must be non-empty, with no spaces at its ends and no control characters")
+    if request.settings.auth.token is None:
+        raise ApiProblem(409, ["this emulator accepts any token (--any-token): there is none to rotate"])
+    request.settings.auth.token = token
+    return done()
+
+
 def list_clusters(request: Request) -> Answer:
     state = request.state
     with state.lock:
@@ -161,6 +177,7 @@ ADMIN_ROUTES = RouteTable(
     Route("PUT", "/pace", set_pace),
     Route("PUT", "/rate-limit", set_rate_limit),
     Route("PUT", "/quirks", set_quirks),
+    Route("PUT", "/token", rotate_token),
     Route("GET", "/clusters", list_clusters),
     Route("POST", "/clusters/{clusterId}/advance", advance),
     Route("POST", "/clusters/{clusterId}/fail", fail),

@@ -50,6 +50,11 @@ class RunningEmulator:
     def admin(self) -> EmulatorAdmin:
         return EmulatorAdmin(self.url, self.token)
 
+    def rotate_token(self, token: str) -> None:
+        """The emulator accepts `token` from now on and refuses the old one (as IONOS, a revoked one)."""
+        self.admin.rotate_token(token)
+        self.token = token
+
     def env(self) -> dict[str, str]:
         """The environment that points the provider, the client and the lookups at this emulator."""
         return {"IONOS_API_URL": self.api_url, "IONOS_TOKEN": self.token}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from tests.emulator.conftest import Raw
 from tests.payloads import cluster_properties
 
@@ -69,6 +69,12 @@ BAD_INPUTS: list[tuple[str, str, Any, str]] = [
     ("POST", "/faults", {"action": "fail", "transition": "create", "recoverAfter": True}, "recoverAfter"),
     ("POST", "/faults", {"action": "status", "recoverAfter": 5}, "recoverAfter"),
     ("POST", "/faults", [], "JSON object"),
+    ("PUT", "/token", {"token": ""}, "token"),
+    ("PUT", "/token", {"token": " padded "}, "token"),
+    ("PUT", "/token", {"token": "line\nbreak"}, "token"),
+    ("PUT", "/token", {"token": 5}, "token"),
+    ("PUT", "/token", {}, "token"),
+    ("PUT", "/token", {"token": "t", "user": "u"}, "user"),
 ]
 
 
@@ -158,3 +164,19 @@ def test_a_malformed_admin_body_is_a_400(emulator: RunningEmulator) -> None:
     )
     assert response.status_code == 400
     assert "NaN" in response.json()["messages"][0]["message"]
+
+
+def test_a_rotated_token_is_the_only_one_accepted(emulator: RunningEmulator, raw: Raw) -> None:
+    old = emulator.token
+    assert admin_call(emulator, "PUT", "/token", {"token": "the-new-one"}).status_code == 200
+    assert raw.get("/versions").status_code == 401  # `raw` still sends the old token
+    assert admin_call(emulator, "GET", "/faults").status_code == 401
+    emulator.token = "the-new-one"
+    assert admin_call(emulator, "GET", "/faults").status_code == 200
+    assert emulator.admin.health()["status"] == "ok" and old != emulator.token
+
+
+def test_an_emulator_of_any_token_has_none_to_rotate() -> None:
+    with emulator_thread(any_token=True) as lenient:
+        response = admin_call(lenient, "PUT", "/token", {"token": "x"})
+    assert response.status_code == 409 and "--any-token" in response.json()["messages"][0]["message"]
