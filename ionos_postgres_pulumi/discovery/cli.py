@@ -21,9 +21,8 @@ import yaml
 
 from .. import limits
 from ..provider.api.auth import ENV_TOKEN
-from ..provider.api.client import ENV_API_URL
 from ..provider.api.errors import ApiError, ConfigurationError, MissingCredentialsError
-from ..provider.api.regions import REGION_PLACEHOLDER, normalize_region
+from ..provider.api.regions import ENV_API_URL, REGION_PLACEHOLDER, normalize_region
 from ..provider.description_marks import owner_of
 from .program import FoundCluster, declarations, password_commands, program_source
 

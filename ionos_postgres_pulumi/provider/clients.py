@@ -2,6 +2,11 @@
 
 Order: the stack's configuration (`ionos:token`, `ionos:endpoint`; see `config`), then the environment
 (IONOS_TOKEN, IONOS_USERNAME/IONOS_PASSWORD, IONOS_API_URL, and IONOS_API_TIMEOUT for the read timeout).
+
+The configuration is what the engine hands the provider: at `pulumi refresh` and `pulumi destroy` that of
+the last run of the program, not the stack's as it is now. So where the configured token is refused or the
+configured endpoint does not answer and the environment holds others, the environment's are used, and the
+resource's row says so (see `api.fallback`): after a rotation, the new value in the environment wins.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .api import PostgresClient, Timeouts
+from .api import ApiError, PostgresClient, Timeouts
 from .api.errors import ConfigurationError
 from .config import StackConfig
+from .progress import warn
 
 ENV_TIMEOUT = "IONOS_API_TIMEOUT"  # seconds to wait for each response (default 30)
 
@@ -36,4 +42,39 @@ def client_for(
     config = config or StackConfig()
     if "timeouts" not in options and env.get(ENV_TIMEOUT):
         options["timeouts"] = timeouts_from(env[ENV_TIMEOUT])
-    return PostgresClient(location, token=config.token, api_url=config.endpoint, env=env, **options)
+    return PostgresClient(
+        location,
+        token=config.token,
+        api_url=config.endpoint,
+        env=env,
+        fall_back_to_env=True,
+        on_fall_back=_said,
+        **options,
+    )
+
+
+STORED_VALUES = (
+    "without --run-program, `pulumi refresh` and `pulumi destroy` use the ionos:token and ionos:endpoint "
+    "stored by the last `pulumi up`, not the stack's configuration now; `pulumi up` (or --run-program) uses "
+    "and stores the current ones"
+)
+
+
+def _said(why: str) -> None:
+    warn(f"{why}. Note: {STORED_VALUES}")
+
+
+def after_a_rotation(error: ApiError) -> str:
+    """What to do when the credentials were refused or the endpoint did not answer, if they were changed
+    since the last `pulumi up`, to follow the error's text; empty for any other error."""
+    if error.refused_credentials:
+        return (
+            f". If the token was rotated: {STORED_VALUES}; or set IONOS_TOKEN to the new token, which is "
+            "used when the stored one is refused"
+        )
+    if error.http_status is None:
+        return (
+            f". If the endpoint moved: {STORED_VALUES}; or set IONOS_API_URL to the new endpoint, which "
+            "reads and deletes use when the stored one does not answer"
+        )
+    return ""

@@ -10,6 +10,7 @@ import time
 from . import waiting
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
+from .clients import after_a_rotation
 from .errors import ProviderError
 from .progress import duration, report
 from .timestamps import moment
@@ -38,7 +39,9 @@ def delete_and_wait(client: PostgresClient, cluster_id: str, timeout: float) -> 
                 break
             refused = exc.is_conflict or exc.is_retryable or exc.outcome_unknown  # a DELETE is safe to repeat
             if not refused or time.monotonic() >= deadline:
-                raise ProviderError(f"cluster {cluster_id} was not deleted: {exc}") from None
+                raise ProviderError(
+                    f"cluster {cluster_id} was not deleted: {exc}{after_a_rotation(exc)}"
+                ) from None
             refusals += 1
             _wait_out_a_refusal(client, current, exc, refusals, deadline)
             continue

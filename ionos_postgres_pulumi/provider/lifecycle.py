@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from . import checks, creating, deleting, updating
 from .api import ApiError, ConfigurationError
-from .clients import client_for
+from .clients import after_a_rotation, client_for
 from .config import StackConfig
 from .diffing import decide
 from .engine_link import current_call, fail_keeping
@@ -43,7 +43,9 @@ def reported(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return call(*args, **kwargs)
-            except (ApiError, ConfigurationError) as exc:
+            except ApiError as exc:
+                raise ProviderError(f"{operation}: {exc}{after_a_rotation(exc)}") from None
+            except ConfigurationError as exc:
                 raise ProviderError(f"{operation}: {exc}") from None
             except ValidationError as exc:  # inputs check let through, refused by the request models
                 raise ProviderError(f"{operation}: the inputs do not make a valid request: {exc}") from None
@@ -113,7 +115,7 @@ def read(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> tupl
         except ApiError as exc:
             if exc.is_not_found:
                 return "", {}, None
-            raise ProviderError(f"cannot read cluster {cluster_id}: {exc}") from None
+            raise ProviderError(f"cannot read cluster {cluster_id}: {exc}{after_a_rotation(exc)}") from None
     if cluster.state == "DESTROYING":
         return "", {}, None
     outs = outputs(cluster, old)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from . import timings
 from .api import ApiError, PostgresClient
 from .api.models import ClusterRead
+from .clients import after_a_rotation
 from .engine_link import say
 from .errors import ProviderError, failed, gone
 from .polling import WaitTimeout, wait_for
@@ -182,7 +183,9 @@ def read_or_gone(client: PostgresClient, cluster_id: str, doing: str) -> Cluster
     except ApiError as exc:
         if exc.is_not_found:
             return None
-        raise ProviderError(f"cannot read cluster {cluster_id} to {doing}: {exc}") from None
+        raise ProviderError(
+            f"cannot read cluster {cluster_id} to {doing}: {exc}{after_a_rotation(exc)}"
+        ) from None
 
 
 def _fetch(client: PostgresClient, cluster_id: str, transition: Transition) -> Seen:

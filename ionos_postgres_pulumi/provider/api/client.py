@@ -9,23 +9,24 @@ pickled: build one per call.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+import requests
 from pydantic import BaseModel, ValidationError
 
-from . import models
+from . import fallback, models
 from .auth import credential_secrets, resolve_auth
 from .errors import ApiError, ResponseFormatError
-from .regions import normalize_region, resolve_base_url
+from .regions import ENV_API_URL, normalize_region, resolve_base_url
 from .throttle import RateGate
 from .transport import RetryPolicy, Timeouts, Transport
 
 MAX_PAGES = 1000
 DEFAULT_PAGE_SIZE = 100
-ENV_API_URL = "IONOS_API_URL"
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -52,22 +53,44 @@ class PostgresClient:
         clock: Callable[[], float] = time.monotonic,
         page_size: int = DEFAULT_PAGE_SIZE,
         gate: RateGate | None = None,
+        fall_back_to_env: bool = False,
+        on_fall_back: Callable[[str], None] | None = None,
     ) -> None:
         env = os.environ if env is None else env
         self.page_size = page_size
         self.region = normalize_region(location)
         self.base_url = resolve_base_url(self.region, api_url or env.get(ENV_API_URL))
-        self._transport = Transport(
+        settings = (timeouts or Timeouts(), retry or RetryPolicy(), sleeper, clock, gate)
+        self._transport = self._transport_to(
             self.base_url,
             resolve_auth(token, username, password, env),
             credential_secrets(token, username, password, env),
-            timeouts=timeouts or Timeouts(),
-            policy=retry or RetryPolicy(),
-            sleeper=sleeper,
-            clock=clock,
-            gate=gate or RateGate.shared(self.base_url),  # the API's quota is the process's
+            settings,
         )
         self.timeouts = self._transport.timeouts
+        self._fallback = None
+        if fall_back_to_env:
+            self._fallback = fallback.from_environment(self.region, token, api_url, self.base_url, env)
+        self._settings, self._on_fall_back = settings, on_fall_back
+        self._until = math.inf  # see `deadline`
+        self.fell_back: str | None = None  # why the environment's values are in use, once they are
+        self._found_there: set[str] = set()  # what they found (see `_sent`)
+
+    @staticmethod
+    def _transport_to(
+        base_url: str, auth: requests.auth.AuthBase, secrets: tuple[str, ...], settings: tuple[Any, ...]
+    ) -> Transport:
+        timeouts, policy, sleeper, clock, gate = settings
+        return Transport(
+            base_url,
+            auth,
+            secrets,
+            timeouts=timeouts,
+            policy=policy,
+            sleeper=sleeper,
+            clock=clock,
+            gate=gate or RateGate.shared(base_url),  # the API's quota is the process's
+        )
 
     def __repr__(self) -> str:
         return f"PostgresClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -84,12 +107,17 @@ class PostgresClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def deadline(self, until: float) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def deadline(self, until: float) -> Iterator[None]:
         """Within the block, waiting out 429s ends at `until` (the client's clock), even within the budget.
 
         For a caller with a deadline of its own (the waiter), which it must not overrun by a rate limit.
         """
-        return self._transport.deadline(until)
+        before, self._until = self._until, min(self._until, until)
+        try:
+            yield
+        finally:
+            self._until = before
 
     # -- clusters -------------------------------------------------------------------------------
 
@@ -101,9 +129,7 @@ class PostgresClient:
     def create_cluster(self, properties: models.ClusterCreateProperties) -> models.ClusterRead:
         body = models.ClusterCreate(properties=properties)
         secrets = _passwords(properties.credentials)
-        raw = self._transport.send(
-            "POST", "/clusters", body=body.to_wire(), expect=(201, 200), secrets=secrets
-        )
+        raw = self._send("POST", "/clusters", body=body.to_wire(), expect=(201, 200), secrets=secrets)
         return _parse("POST", "/clusters", models.ClusterRead, raw)
 
     def get_cluster(self, cluster_id: str) -> models.ClusterRead:
@@ -120,13 +146,11 @@ class PostgresClient:
         path = f"/clusters/{cluster_id}"
         body = models.ClusterEnsure(id=cluster_id, properties=properties)
         secrets = _passwords(properties.credentials)
-        raw = self._transport.send(
-            "PUT", path, body=body.to_wire(), expect=(200, 201), secrets=secrets, once=once
-        )
+        raw = self._send("PUT", path, body=body.to_wire(), expect=(200, 201), secrets=secrets, once=once)
         return _parse("PUT", path, models.ClusterRead, raw)
 
     def delete_cluster(self, cluster_id: str) -> None:
-        self._transport.send("DELETE", f"/clusters/{cluster_id}", expect=(202, 200, 204))
+        self._send("DELETE", f"/clusters/{cluster_id}", expect=(202, 200, 204))
 
     # -- backups, backup locations, versions ---------------------------------------------------
 
@@ -150,8 +174,46 @@ class PostgresClient:
 
     # -- reading answers ------------------------------------------------------------------------
 
+    def _send(self, method: str, path: str, **request: Any) -> Any:
+        """One request; with `fall_back_to_env`, sent again with the environment's values when the
+        configured ones are refused or do not answer (see `fallback`)."""
+        try:
+            return self._sent(method, path, request)
+        except ApiError as error:
+            alternative = self._fallback if self.fell_back is None else None
+            why = alternative.reason(error, method) if alternative is not None else None
+            if alternative is None or why is None:
+                raise
+        self._fall_back(alternative, why)
+        return self._sent(method, path, request)
+
+    def _sent(self, method: str, path: str, request: dict[str, Any]) -> Any:
+        """Through the transport in use. On the environment's values, a 404 for what they never found is
+        not taken as gone; once they found it (a cluster they then deleted), a 404 means what it says."""
+        try:
+            with self._transport.deadline(self._until):
+                answer = self._transport.send(method, path, **request)
+        except ApiError as error:
+            found = fallback.resource_of(path) in self._found_there
+            if self.fell_back is not None and error.is_not_found and not found:
+                raise fallback.NotFoundThere(error, self.fell_back) from None
+            raise
+        if self.fell_back is not None:
+            self._found_there.add(fallback.resource_of(path))
+        return answer
+
+    def _fall_back(self, alternative: fallback.Fallback, why: str) -> None:
+        self.fell_back = why
+        self._transport.close()
+        self._transport = self._transport_to(
+            alternative.base_url, alternative.auth, alternative.secrets, self._settings
+        )
+        self.base_url = alternative.base_url
+        if self._on_fall_back is not None:
+            self._on_fall_back(why)
+
     def _get(self, path: str, model: type[T]) -> T:
-        return _parse("GET", path, model, self._transport.send("GET", path))
+        return _parse("GET", path, model, self._send("GET", path))
 
     def _paginate(self, path: str, item: type[T], filters: Mapping[str, str | None]) -> Iterator[T]:
         """Every item, page by page; stops on a short page, never trusting `_links.next` alone.
@@ -162,9 +224,7 @@ class PostgresClient:
         seen: set[str] = set()
         offset = 0
         for _ in range(MAX_PAGES):
-            raw = self._transport.send(
-                "GET", path, params={**params, "offset": offset, "limit": self.page_size}
-            )
+            raw = self._send("GET", path, params={**params, "offset": offset, "limit": self.page_size})
             page = _parse("GET", path, models.ResourceList[item], raw)  # type: ignore[valid-type]
             fresh = [i for i in page.items if getattr(i, "id", None) not in seen]
             seen.update(str(getattr(i, "id", "")) for i in fresh)

@@ -11,6 +11,7 @@ from .errors import ConfigurationError
 REGIONS = limits.REGIONS
 
 REGION_PLACEHOLDER = "{region}"
+ENV_API_URL = "IONOS_API_URL"  # the base URL when none is configured (with `{region}`, or one region's)
 
 
 def normalize_region(location: str) -> str:
