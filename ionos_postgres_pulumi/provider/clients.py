@@ -5,8 +5,9 @@ Order: the stack's configuration (`ionos:token`, `ionos:endpoint`; see `config`)
 
 The configuration is what the engine hands the provider: at `pulumi refresh` and `pulumi destroy` that of
 the last run of the program, not the stack's as it is now. So where the configured token is refused or the
-configured endpoint does not answer and the environment holds others, the environment's are used, and the
-resource's row says so (see `api.fallback`): after a rotation, the new value in the environment wins.
+configured endpoint does not answer and the environment holds others, reads and deletes use the
+environment's, and the resource's row says so (see `api.fallback`): after a rotation, the new value in the
+environment wins.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from .api import ApiError, PostgresClient, Timeouts
 from .api.errors import ConfigurationError
+from .api.fallback import RefusedThere
 from .config import StackConfig
 from .progress import warn
 
@@ -67,10 +69,12 @@ def _said(why: str) -> None:
 def after_a_rotation(error: ApiError) -> str:
     """What to do when the credentials were refused or the endpoint did not answer, if they were changed
     since the last `pulumi up`, to follow the error's text; empty for any other error."""
+    if isinstance(error, RefusedThere):
+        return f". Set a valid token in the environment, or, if the token was rotated: {STORED_VALUES}"
     if error.refused_credentials:
         return (
-            f". If the token was rotated: {STORED_VALUES}; or set IONOS_TOKEN to the new token, which is "
-            "used when the stored one is refused"
+            f". If the token was rotated: {STORED_VALUES}; or set IONOS_TOKEN to the new token, which reads "
+            "and deletes use when the stored one is refused"
         )
     if error.http_status is None:
         return (

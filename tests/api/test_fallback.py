@@ -14,7 +14,7 @@ import requests
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from ionos_postgres_pulumi.provider.api import ApiError, PostgresClient
-from ionos_postgres_pulumi.provider.api.fallback import NotFoundThere
+from ionos_postgres_pulumi.provider.api.fallback import NotFoundThere, RefusedThere
 from ionos_postgres_pulumi.provider.api.models import ClusterCreateProperties
 from ionos_postgres_pulumi.provider.api.throttle import RateGate
 from tests.payloads import cluster_properties
@@ -99,30 +99,58 @@ def test_no_fallback_without_other_values_or_when_not_asked(rotated: RunningEmul
     assert said == []
 
 
-def test_a_create_refused_for_its_token_is_made_once_with_the_environments(rotated: RunningEmulator) -> None:
+def test_creates_and_changes_never_use_the_environments_values(rotated: RunningEmulator) -> None:
+    """A cluster made with credentials that may belong to another contract would be lost to the stack."""
     said: list[str] = []
     properties = ClusterCreateProperties.model_validate(cluster_properties(name="after-rotation"))
+    (cluster,) = rotated.admin.clusters()
     with client(rotated.api_url, OLD, {"IONOS_TOKEN": NEW}, said) as api:
-        api.create_cluster(properties)
-    names = [c["properties"]["name"] for c in rotated.admin.clusters()]
-    assert sorted(names) == ["after-rotation", "cms-prod"] and len(said) == 1
+        with pytest.raises(ApiError) as refused:
+            api.create_cluster(properties)
+        assert refused.value.refused_credentials and said == []
+        api.get_cluster(cluster["id"])  # a read falls back; the create after it still does not
+        with pytest.raises(ApiError) as still_refused:
+            api.create_cluster(properties)
+        assert still_refused.value.refused_credentials and len(said) == 1
+    assert [c["properties"]["name"] for c in rotated.admin.clusters()] == ["cms-prod"]
+
+
+def test_credentials_refused_both_ways_say_so_and_show_neither(rotated: RunningEmulator) -> None:
+    said: list[str] = []
+    with client(rotated.api_url, OLD, {"IONOS_TOKEN": "also-revoked"}, said) as api:
+        with pytest.raises(RefusedThere) as refused:
+            api.list_clusters()
+        assert "were refused as well" in str(refused.value) and len(said) == 1
+        shown = f"{refused.value} {api!r} {api._fallback!r} {said}"
+    assert OLD not in shown and "also-revoked" not in shown
+
+
+def test_a_refused_token_keeps_the_configured_endpoint(rotated: RunningEmulator) -> None:
+    """IONOS_API_URL names another endpoint too; a 401 from the configured one is not a reason to leave it."""
+    said: list[str] = []
+    with emulator_thread(token=NEW) as elsewhere:
+        env = {"IONOS_TOKEN": NEW, "IONOS_API_URL": elsewhere.api_url}
+        with client(rotated.api_url, OLD, env, said) as api:
+            (cluster,) = api.list_clusters()
+        assert cluster.properties.name == "cms-prod" and len(said) == 1  # the configured endpoint's cluster
+        assert elsewhere.admin.clusters() == []
 
 
 def test_a_cluster_the_environments_values_do_not_find_is_not_taken_as_gone() -> None:
-    """The environment's token belongs to another contract (here: another emulator's answer is a 404)."""
+    """The configured endpoint does not answer, and IONOS_API_URL names a service that never had the cluster
+    (another contract's or another installation's): its 404 is no proof that the cluster is gone."""
     said: list[str] = []
-    with emulator_thread(token=NEW) as elsewhere, emulator_thread(token=OLD) as configured:
-        cluster_id = made_with_curl(configured)
-        configured.rotate_token("nobody-has-this-one")
-        env = {"IONOS_TOKEN": NEW, "IONOS_API_URL": elsewhere.api_url}
-        with client(configured.api_url, OLD, env, said) as api:
+    with emulator_thread(token=NEW) as elsewhere, emulator_thread(token=NEW) as home:
+        cluster_id = made_with_curl(home)
+        env = {"IONOS_API_URL": elsewhere.api_url}
+        with client(closed_port_url(), NEW, env, said) as api:
             with pytest.raises(NotFoundThere) as not_there:
                 api.get_cluster(cluster_id)
             with pytest.raises(NotFoundThere):
                 api.delete_cluster(cluster_id)
         assert not not_there.value.is_not_found  # so no caller drops the cluster from the state
-        assert "not taken as deleted" in str(not_there.value)
-        assert [c["id"] for c in configured.admin.clusters()] == [cluster_id]
+        assert "not taken as deleted" in str(not_there.value) and len(said) == 1
+        assert [c["id"] for c in home.admin.clusters()] == [cluster_id]
 
 
 def test_an_endpoint_that_does_not_answer_gives_way_to_the_environments_for_reads_and_deletes() -> None:
@@ -131,7 +159,7 @@ def test_an_endpoint_that_does_not_answer_gives_way_to_the_environments_for_read
         cluster_id = made_with_curl(moved)
         with client(closed_port_url(), NEW, {"IONOS_API_URL": moved.api_url}, said) as api:
             assert api.get_cluster(cluster_id).id == cluster_id
-            assert api.base_url == moved.api_url.replace("{region}", "de-fra")
+            assert api.base_url != moved.api_url.replace("{region}", "de-fra")  # still the configured one
             api.delete_cluster(cluster_id)
             with pytest.raises(ApiError) as gone:  # found through them earlier: a 404 now means gone
                 api.get_cluster(cluster_id)

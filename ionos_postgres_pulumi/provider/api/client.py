@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -61,18 +62,18 @@ class PostgresClient:
         self.region = normalize_region(location)
         self.base_url = resolve_base_url(self.region, api_url or env.get(ENV_API_URL))
         settings = (timeouts or Timeouts(), retry or RetryPolicy(), sleeper, clock, gate)
-        self._transport = self._transport_to(
-            self.base_url,
-            resolve_auth(token, username, password, env),
-            credential_secrets(token, username, password, env),
-            settings,
-        )
+        auth = resolve_auth(token, username, password, env)
+        secrets = credential_secrets(token, username, password, env)
+        self._transport = self._transport_to(self.base_url, auth, secrets, settings)
         self.timeouts = self._transport.timeouts
+        configured = (self.base_url, auth)
         self._fallback = None
         if fall_back_to_env:
-            self._fallback = fallback.from_environment(self.region, token, api_url, self.base_url, env)
+            self._fallback = fallback.from_environment(self.region, token, api_url, configured, env)
         self._settings, self._on_fall_back = settings, on_fall_back
         self._until = math.inf  # see `deadline`
+        self._switch = threading.Lock()
+        self._elsewhere: Transport | None = None  # reads' and deletes' transport, once they fall back
         self.fell_back: str | None = None  # why the environment's values are in use, once they are
         self._found_there: set[str] = set()  # what they found (see `_sent`)
 
@@ -100,6 +101,8 @@ class PostgresClient:
 
     def close(self) -> None:
         self._transport.close()
+        if self._elsewhere is not None:
+            self._elsewhere.close()
 
     def __enter__(self) -> PostgresClient:
         return self
@@ -175,42 +178,49 @@ class PostgresClient:
     # -- reading answers ------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **request: Any) -> Any:
-        """One request; with `fall_back_to_env`, sent again with the environment's values when the
-        configured ones are refused or do not answer (see `fallback`)."""
+        """One request; with `fall_back_to_env`, a GET or DELETE goes to the environment's values when the
+        configured ones are refused or do not answer, and later ones go on with them (see `fallback`)."""
+        elsewhere = self._elsewhere
+        if elsewhere is not None and method in fallback.FALLS_BACK:
+            return self._sent_elsewhere(elsewhere, method, path, request)
         try:
-            return self._sent(method, path, request)
+            return self._sent(self._transport, method, path, request)
         except ApiError as error:
-            alternative = self._fallback if self.fell_back is None else None
-            why = alternative.reason(error, method) if alternative is not None else None
-            if alternative is None or why is None:
+            route = self._fallback.route(error, method) if self._fallback is not None else None
+            if route is None:
                 raise
-        self._fall_back(alternative, why)
-        return self._sent(method, path, request)
+        return self._sent_elsewhere(self._fall_back(route), method, path, request)
 
-    def _sent(self, method: str, path: str, request: dict[str, Any]) -> Any:
-        """Through the transport in use. On the environment's values, a 404 for what they never found is
-        not taken as gone; once they found it (a cluster they then deleted), a 404 means what it says."""
+    def _sent(self, transport: Transport, method: str, path: str, request: dict[str, Any]) -> Any:
+        with transport.deadline(self._until):
+            return transport.send(method, path, **request)
+
+    def _sent_elsewhere(self, transport: Transport, method: str, path: str, request: dict[str, Any]) -> Any:
+        """Through the environment's values. A 404 for what they never found is not taken as gone; once
+        they found it (a cluster they then deleted), a 404 means what it says."""
         try:
-            with self._transport.deadline(self._until):
-                answer = self._transport.send(method, path, **request)
+            answer = self._sent(transport, method, path, request)
         except ApiError as error:
-            found = fallback.resource_of(path) in self._found_there
-            if self.fell_back is not None and error.is_not_found and not found:
-                raise fallback.NotFoundThere(error, self.fell_back) from None
+            if error.refused_credentials:
+                raise fallback.RefusedThere(error) from None
+            if error.is_not_found and fallback.resource_of(path) not in self._found_there:
+                raise fallback.NotFoundThere(error, self.fell_back or "") from None
             raise
-        if self.fell_back is not None:
-            self._found_there.add(fallback.resource_of(path))
+        self._found_there.add(fallback.resource_of(path))
         return answer
 
-    def _fall_back(self, alternative: fallback.Fallback, why: str) -> None:
-        self.fell_back = why
-        self._transport.close()
-        self._transport = self._transport_to(
-            alternative.base_url, alternative.auth, alternative.secrets, self._settings
-        )
-        self.base_url = alternative.base_url
-        if self._on_fall_back is not None:
-            self._on_fall_back(why)
+    def _fall_back(self, route: fallback.Route) -> Transport:
+        """The transport to `route`, made once for the client (the first caller's reason is the one told)."""
+        assert self._fallback is not None
+        with self._switch:
+            if self._elsewhere is None:
+                self._elsewhere = self._transport_to(
+                    route.base_url, route.auth, self._fallback.secrets, self._settings
+                )
+                self.fell_back = route.why
+                if self._on_fall_back is not None:
+                    self._on_fall_back(route.why)
+            return self._elsewhere
 
     def _get(self, path: str, model: type[T]) -> T:
         return _parse("GET", path, model, self._send("GET", path))

@@ -1,15 +1,20 @@
-"""The environment's credentials and endpoint, for when the configured ones stop working.
+"""The environment's credentials and endpoint, for reads and deletes the configured ones could not make.
 
 `pulumi refresh` and `pulumi destroy` do not run the program, so the engine hands the provider the
 `ionos:token` and `ionos:endpoint` of the last run that did (kept in the state with the provider), not the
 stack's configuration as it is now. After a token rotation or an endpoint move those may be refused or
 unreachable. The environment is always today's: where it holds another token (IONOS_TOKEN, or
-IONOS_USERNAME and IONOS_PASSWORD) or another endpoint (IONOS_API_URL), a request that the configured values
-could not make is made with the environment's, and the rest of the operation goes on with them:
+IONOS_USERNAME and IONOS_PASSWORD) or another endpoint (IONOS_API_URL), a GET or a DELETE that the configured
+values could not make is made with the environment's, and the operation's later reads and deletes go on
+with them:
 
-- credentials refused (401 or 403): the service did nothing, so any request is sent again;
-- no answer at all from the configured endpoint: only a GET or a DELETE, which are safe to repeat, goes to
-  the environment's endpoint; a POST or PUT whose fate is unknown is never sent anywhere else.
+- credentials refused (401 or 403): the same endpoint, with the environment's credentials;
+- no answer at all from the configured endpoint: the environment's endpoint (with its credentials where it
+  has others).
+
+A POST or a PUT is never sent with other values: they make and change clusters, and one made where the
+configured values cannot see it would be lost to the stack. `pulumi up`, which makes and changes them, hands
+the provider the stack's configuration as it is now anyway.
 
 A cluster that the environment's values do not find is not taken as gone: they may reach another contract or
 another service, and taking it as deleted would drop it from the state and lose track of it. Once they have
@@ -19,7 +24,8 @@ found it, a 404 means what it says (the cluster they deleted is gone).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import requests
 
@@ -27,51 +33,65 @@ from .auth import ENV_TOKEN, credential_secrets, resolve_auth
 from .errors import ApiError, ConfigurationError, MissingCredentialsError
 from .regions import ENV_API_URL, resolve_base_url
 
-REPEATABLE_WITHOUT_ANSWER = frozenset({"GET", "DELETE"})
+FALLS_BACK = frozenset({"GET", "DELETE"})  # safe to repeat elsewhere, and nothing made where it is not seen
+
+
+class Route(NamedTuple):
+    """Where a request goes instead, and why."""
+
+    why: str
+    base_url: str
+    auth: requests.auth.AuthBase
 
 
 @dataclass(frozen=True)
 class Fallback:
-    """The values a client turns to, and what they change."""
+    """The environment's values where they differ from the configured ones."""
 
-    base_url: str
-    auth: requests.auth.AuthBase
-    secrets: tuple[str, ...]  # the configured credentials as well as the environment's: both stay hidden
-    other_credentials: bool
-    other_endpoint: bool
+    base_url: str  # the configured endpoint
+    configured_auth: requests.auth.AuthBase = field(repr=False)
+    env_auth: requests.auth.AuthBase | None = field(repr=False)  # the environment's credentials, if other
+    env_url: str | None  # the environment's endpoint, if another
+    secrets: tuple[str, ...] = field(repr=False)  # the configured credentials and the environment's
 
-    def reason(self, error: ApiError, method: str) -> str | None:
-        """Why `error` sends the request to the environment's values, or None when it does not."""
-        if self.other_credentials and error.refused_credentials:
-            return (
+    def route(self, error: ApiError, method: str) -> Route | None:
+        """Where `error` sends the request instead, or None when it stays where it failed."""
+        if method not in FALLS_BACK:
+            return None
+        if self.env_auth is not None and error.refused_credentials:
+            why = (
                 f"the configured ionos:token was refused (HTTP {error.http_status}); "
                 "the credentials in the environment were used instead"
             )
-        if self.other_endpoint and error.http_status is None and method in REPEATABLE_WITHOUT_ANSWER:
-            return (
+            return Route(why, self.base_url, self.env_auth)
+        if self.env_url is not None and error.http_status is None:
+            why = (
                 f"the configured ionos:endpoint did not answer ({error.detail or error.summary}); "
                 f"{ENV_API_URL} from the environment was used instead"
             )
+            return Route(why, self.env_url, self.env_auth or self.configured_auth)
         return None
 
 
 def from_environment(
-    region: str, token: str | None, api_url: str | None, base_url: str, env: Mapping[str, str]
+    region: str,
+    token: str | None,
+    api_url: str | None,
+    configured: tuple[str, requests.auth.AuthBase],
+    env: Mapping[str, str],
 ) -> Fallback | None:
-    """The environment's values where they differ from the configured `token` and `api_url`; None when
-    nothing was configured (the environment is in use already) or the environment holds the same."""
-    other_credentials = bool(token) and _credentials_differ(token, env)
+    """The environment's values where they differ from the configured `token` and `api_url` (the
+    `configured` base URL and credentials); None when nothing was configured (the environment is in use
+    already) or the environment holds the same."""
+    base_url, auth = configured
+    env_auth = resolve_auth(env=env) if token and _credentials_differ(token, env) else None
     env_url = _base_url(region, env.get(ENV_API_URL)) if api_url else None
-    other_endpoint = env_url is not None and env_url != base_url
-    if not (other_credentials or other_endpoint):
+    if env_url == base_url:
+        env_url = None
+    if env_auth is None and env_url is None:
         return None
-    return Fallback(
-        base_url=env_url if env_url is not None else base_url,
-        auth=resolve_auth(None if other_credentials else token, env=env),
-        secrets=tuple(dict.fromkeys([*credential_secrets(token, env=env), *credential_secrets(env=env)])),
-        other_credentials=other_credentials,
-        other_endpoint=other_endpoint,
-    )
+    secrets = tuple(dict.fromkeys([*credential_secrets(token, env=env), *credential_secrets(env=env)]))
+    return Fallback(base_url, auth, env_auth, env_url, secrets)
 
 
 def _base_url(region: str, env_url: str | None) -> str | None:
@@ -100,20 +120,33 @@ def resource_of(path: str) -> str:
     return "/".join(path.split("/")[:3])
 
 
-class NotFoundThere(ApiError):
+class ThroughTheEnvironment(ApiError):
+    """An error of a request sent with the environment's values, with what it means for the cluster."""
+
+    def __init__(self, error: ApiError, meaning: str) -> None:
+        super().__init__(error.method, error.path, error.http_status, error.messages, detail=meaning)
+
+
+class RefusedThere(ThroughTheEnvironment):
+    """The environment's credentials, tried after the configured ones were refused, refused as well."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(
+            error,
+            "the environment's credentials (IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD), tried "
+            "after the configured ionos:token was refused, were refused as well",
+        )
+
+
+class NotFoundThere(ThroughTheEnvironment):
     """A 404 through the environment's values for what they never found: not proof that it is gone."""
 
     def __init__(self, error: ApiError, why: str) -> None:
         super().__init__(
-            error.method,
-            error.path,
-            error.http_status,
-            error.messages,
-            detail=(
-                f"with the environment's credentials or endpoint ({why}); they may reach another contract "
-                "or service, so the cluster is not taken as deleted: make the configured values work "
-                "(`pulumi up` stores the stack's current ionos:token and ionos:endpoint), then run this again"
-            ),
+            error,
+            f"with the environment's credentials or endpoint ({why}); they may reach another contract "
+            "or service, so the cluster is not taken as deleted: make the configured values work "
+            "(`pulumi up` stores the stack's current ionos:token and ionos:endpoint), then run this again",
         )
 
     @property
