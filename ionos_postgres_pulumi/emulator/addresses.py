@@ -10,7 +10,8 @@ demo beside a test run, two test runs), so an address is handed out only when
   one. It names its emulator's process (its pid and start time, so a reused pid is not mistaken for it) and
   data folder; a claim whose process has died is stale;
 - and port 5432 on it is free: checked by binding it, not assumed (a server left running by a killed
-  emulator, or anything else listening there).
+  emulator, or anything else listening there). The port is not held between the claim and the server's
+  start; a new cluster whose address was taken meanwhile moves to another (`PostgresBackend._start`).
 
 Claims stay when an emulator stops, so a restarted emulator finds its clusters' addresses unclaimed by
 others and claims them again (its clusters keep their addresses). A stale claim whose emulator's data folder

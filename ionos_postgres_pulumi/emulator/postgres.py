@@ -47,12 +47,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .addresses import ADDRESSES, AddressBook, default_claims_dir
+from .addresses import ADDRESSES, AddressBook, default_claims_dir, port_is_free
 from .records import ClusterRecord
 
 log = logging.getLogger("emulator.postgres")
 
 PORT = 5432
+MOVES = 3  # a new cluster's address taken before its first start: tried elsewhere this many times
 SEARCH = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt"))
 
 
@@ -194,7 +195,7 @@ class PostgresBackend:
         if restore.get("backupId"):
             major = self._backup_major(restore)  # a backup restores into its own major version
             self._write_settings(record.id, {"major": major})
-            self._restore_from(record, restore)
+            self._restore_from(record, restore, first=True)
         else:
             major = self._major_for(record)
             self._write_settings(record.id, {"major": major})
@@ -211,7 +212,7 @@ class PostgresBackend:
                 "--no-instructions",
                 cluster_id=record.id,
             )
-            self._start(record)
+            self._start(record, first=True)
         self._apply_credentials(record)
         self._base_backup(record.id, at)
         (self._cluster_dir(record.id) / "ready").touch()
@@ -240,7 +241,39 @@ class PostgresBackend:
 
     # -- servers --------------------------------------------------------------------------------
 
-    def _start(self, record: ClusterRecord, recovery: dict[str, str] | None = None) -> None:
+    def _start(
+        self, record: ClusterRecord, recovery: dict[str, str] | None = None, first: bool = False
+    ) -> None:
+        """Start the cluster's server. At its `first` start, an address that something else on the machine
+        began to listen on since it was claimed (the claim was checked, but not held) is traded for another:
+        the cluster has not been reachable yet, and the API reports the new one from now on."""
+        for move in range(MOVES + 1):
+            try:
+                self._start_at(record, recovery)
+                return
+            except RuntimeError:
+                taken = self._is_address(record.dns_name) and not port_is_free(record.dns_name, PORT)
+                if not (first and taken) or move == MOVES:
+                    raise
+            self._move(record)
+
+    def _move(self, record: ClusterRecord) -> None:
+        taken = record.dns_name
+        address = self.address_book.claim_new()
+        with self._lock:
+            self._addresses[record.id] = address
+        self.address_book.release(taken)
+        record.dns_name = address
+        log.warning(
+            "port %s of %s, claimed for cluster %s, was taken by another program before its server started; "
+            "the cluster moves to %s",
+            PORT,
+            taken,
+            record.id,
+            address,
+        )
+
+    def _start_at(self, record: ClusterRecord, recovery: dict[str, str] | None) -> None:
         if self._running(record.id):
             return
         socket_dir = self._socket_dir(record.id)
@@ -354,8 +387,9 @@ class PostgresBackend:
     def _backup_major(self, restore: dict[str, object]) -> int:
         return int((self._base_backup_dir(restore) / "PG_VERSION").read_text().strip())
 
-    def _restore_from(self, record: ClusterRecord, restore: dict[str, object]) -> None:
-        """The base backup, then the archived WAL replayed up to the target time (or to the end)."""
+    def _restore_from(self, record: ClusterRecord, restore: dict[str, object], first: bool = False) -> None:
+        """The base backup, then the archived WAL replayed up to the target time (or to the end); `first`:
+        a new cluster's (see `_start`)."""
         source = str(restore["clusterId"])
         base = self._base_backup_dir(restore)
         if source != record.id and self._running(source):
@@ -373,7 +407,7 @@ class PostgresBackend:
         }
         log_file = self._cluster_dir(record.id) / "server.log"
         written = log_file.stat().st_size if log_file.exists() else 0
-        self._start(record, recovery)
+        self._start(record, recovery, first=first)
         self._wait_for_the_end_of_recovery(record.id, written)
         # Later starts must not try to recover again: stop and start without the recovery settings.
         self._stop(record.id)

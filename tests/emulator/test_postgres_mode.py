@@ -327,6 +327,25 @@ def test_an_address_whose_port_is_taken_is_passed_over(pg_data_dir: Path) -> Non
             assert query(uri(host), "select 1") == [(1,)]
 
 
+def test_an_address_taken_after_its_claim_is_traded_before_the_first_start(pg_data_dir: Path) -> None:
+    """A claim is checked, not held: something that starts to listen there between the POST and the server's
+    first start (another emulator with its own claims, any program) moves the new cluster elsewhere."""
+    backend = PostgresBackend(pg_data_dir / "postgres", claims=pg_data_dir.parent / "claims")
+    with emulator_thread(backend=backend, postgres=True, data_dir=pg_data_dir) as emu:
+        emu.admin.set_pace(create="manual")
+        client = PostgresClient("de-fra", api_url=emu.api_url, token=emu.token, env={})
+        properties = models.ClusterCreateProperties.model_validate(cluster_properties())
+        posted = client.create_cluster(properties)
+        claimed = posted.metadata.dns_name or ""
+        with socket.create_server((claimed, 5432)):
+            emu.admin.advance(posted.id)
+            cluster = wait_available(client, posted.id)
+        host = cluster.metadata.dns_name or ""
+        assert host not in ("", claimed)
+        assert query(uri(host), "select 1") == [(1,)]
+        assert client.get_cluster(posted.id).metadata.dns_name == host  # and it stays there
+
+
 def create_at_once(emulators: list[RunningEmulator], per_emulator: int) -> list[str]:
     """Every emulator creates clusters at the same moment; the hosts they report, once AVAILABLE."""
     clients = [PostgresClient("de-fra", api_url=e.api_url, token=e.token, env={}) for e in emulators]
