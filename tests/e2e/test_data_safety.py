@@ -14,26 +14,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 import requests
 from pulumi import automation as auto
 
 from ionos_postgres_pulumi.emulator.pace import Paces
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from scripts.pulumi_project import Engine, write_project
+from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, write_rows
 from tests.engine import configure
 from tests.payloads import cluster_properties
 
 pytestmark = pytest.mark.e2e
-NEEDS_POSTGRES = pytest.mark.skipif(
-    not installed_servers(),
-    reason="no PostgreSQL server is installed: run `apt-get install postgresql` "
-    "(scripts/setup does it when it runs as root)",
-)
 PROJECT = "safety"
 PROGRAM = """import pulumi
 from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster,
@@ -59,7 +52,6 @@ db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs
 pulumi.export("clusterId", db.cluster_id)
 pulumi.export("connectionUri", db.connection_uri)
 """
-ROWS = [(1, "an order written before the change"), (2, "another one")]
 
 
 def project_stack(engine: Engine, emu: RunningEmulator, where: Path, name: str, **config: str) -> auto.Stack:
@@ -71,11 +63,6 @@ def project_stack(engine: Engine, emu: RunningEmulator, where: Path, name: str, 
 def set_config(stack: auto.Stack, **values: str) -> None:
     for key, value in values.items():
         stack.set_config(f"{PROJECT}:{key}", auto.ConfigValue(value))
-
-
-def rows(uri: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(uri, connect_timeout=10) as connection:
-        return connection.execute("select id, note from orders order by id").fetchall()
 
 
 def flat(text: str) -> str:
@@ -90,9 +77,7 @@ def test_no_ordinary_change_or_destroy_loses_the_rows(
         stack = project_stack(engine, emu, tmp_path / "project", "dev", deletionProtection="true")
         first = stack.up(color="never").outputs
         uri, old_id = first["connectionUri"].value, first["clusterId"].value
-        with psycopg.connect(uri, connect_timeout=10) as connection:
-            connection.execute("create table orders (id int primary key, note text)")
-            connection.cursor().executemany("insert into orders values (%s, %s)", ROWS)
+        write_rows(uri)
 
         # protected: neither a destroy nor a replacing change deletes it
         with pytest.raises(auto.CommandError) as refused:

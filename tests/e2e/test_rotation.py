@@ -18,6 +18,7 @@ from pulumi import automation as auto
 from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import Engine, write_project
+from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, write_rows
 from tests.engine import configure
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,7 @@ db = PostgresCluster("rotated-db", PostgresClusterArgs(
                                 database="app"),
 ))
 pulumi.export("clusterId", db.cluster_id)
+pulumi.export("connectionUri", db.connection_uri)
 """
 
 
@@ -48,15 +50,18 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@NEEDS_POSTGRES
 def test_refresh_and_destroy_after_a_token_rotation(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, pg_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("IONOS_TOKEN", raising=False)
     monkeypatch.delenv("IONOS_API_URL", raising=False)
-    with emulator_thread(paces=Paces.parse("1s")) as emu:
+    with emulator_thread(postgres=True, data_dir=pg_data_dir, paces=Paces.parse("1s")) as emu:
         stack = engine.stack(write_project(tmp_path / "project", PROJECT, PROGRAM), "dev")
         configure(stack, emu)
-        cluster_id = stack.up(color="never").outputs["clusterId"].value
+        outputs = stack.up(color="never").outputs
+        cluster_id, uri = outputs["clusterId"].value, outputs["connectionUri"].value
+        write_rows(uri)
         first_token = emu.token
 
         # the token is rotated: the old one is revoked, the stack's configuration gets the new one
@@ -91,6 +96,7 @@ def test_refresh_and_destroy_after_a_token_rotation(
         assert "If the token was rotated" in flat(str(refused.value))
         assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
         assert stack.outputs()["clusterId"].value == cluster_id
+        assert rows(uri) == ROWS  # the refused refresh and destroy, and the fallbacks, kept every row
 
         # with the new token in the environment the destroy goes on with it
         environment(stack)["IONOS_TOKEN"] = "rotated-token-three"

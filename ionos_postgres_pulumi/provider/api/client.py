@@ -9,6 +9,7 @@ pickled: build one per call.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import threading
@@ -61,37 +62,40 @@ class PostgresClient:
         self.page_size = page_size
         self.region = normalize_region(location)
         self.base_url = resolve_base_url(self.region, api_url or env.get(ENV_API_URL))
-        settings = (timeouts or Timeouts(), retry or RetryPolicy(), sleeper, clock, gate)
+        self._new_transport = functools.partial(
+            Transport,
+            timeouts=timeouts or Timeouts(),
+            policy=retry or RetryPolicy(),
+            sleeper=sleeper,
+            clock=clock,
+        )
+        self._gate = gate
         auth = resolve_auth(token, username, password, env)
         secrets = credential_secrets(token, username, password, env)
-        self._transport = self._transport_to(self.base_url, auth, secrets, settings)
+        self._transport = self._transport_to(self.base_url, auth, secrets)
         self.timeouts = self._transport.timeouts
-        configured = (self.base_url, auth)
-        self._fallback = None
+        self._fallback: fallback.Fallback | None = None
         if fall_back_to_env:
-            self._fallback = fallback.from_environment(self.region, token, api_url, configured, env)
-        self._settings, self._on_fall_back = settings, on_fall_back
+            self._fallback = fallback.from_environment(
+                self.region, token, api_url, (self.base_url, auth), env
+            )
+        self._before_any_request(on_fall_back)
+
+    def _before_any_request(self, on_fall_back: Callable[[str], None] | None) -> None:
+        """The state of sending before any request: no deadline, and no fallback to the environment's
+        values yet (see `_send`)."""
         self._until = math.inf  # see `deadline`
+        self._on_fall_back = on_fall_back
         self._switch = threading.Lock()
         self._elsewhere: Transport | None = None  # reads' and deletes' transport, once they fall back
         self.fell_back: str | None = None  # why the environment's values are in use, once they are
-        self._found_there: set[str] = set()  # what they found (see `_sent`)
+        self._found_there: set[str] = set()  # what they found (see `_sent_elsewhere`)
 
-    @staticmethod
     def _transport_to(
-        base_url: str, auth: requests.auth.AuthBase, secrets: tuple[str, ...], settings: tuple[Any, ...]
+        self, base_url: str, auth: requests.auth.AuthBase, secrets: tuple[str, ...]
     ) -> Transport:
-        timeouts, policy, sleeper, clock, gate = settings
-        return Transport(
-            base_url,
-            auth,
-            secrets,
-            timeouts=timeouts,
-            policy=policy,
-            sleeper=sleeper,
-            clock=clock,
-            gate=gate or RateGate.shared(base_url),  # the API's quota is the process's
-        )
+        # the API's quota is the process's: one gate per endpoint unless the caller brought its own
+        return self._new_transport(base_url, auth, secrets, gate=self._gate or RateGate.shared(base_url))
 
     def __repr__(self) -> str:
         return f"PostgresClient(region={self.region!r}, base_url={self.base_url!r})"
@@ -214,9 +218,7 @@ class PostgresClient:
         assert self._fallback is not None
         with self._switch:
             if self._elsewhere is None:
-                self._elsewhere = self._transport_to(
-                    route.base_url, route.auth, self._fallback.secrets, self._settings
-                )
+                self._elsewhere = self._transport_to(route.base_url, route.auth, self._fallback.secrets)
                 self.fell_back = route.why
                 if self._on_fall_back is not None:
                     self._on_fall_back(route.why)

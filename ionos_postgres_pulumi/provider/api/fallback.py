@@ -84,7 +84,7 @@ def from_environment(
     `configured` base URL and credentials); None when nothing was configured (the environment is in use
     already) or the environment holds the same."""
     base_url, auth = configured
-    env_auth = resolve_auth(env=env) if token and _credentials_differ(token, env) else None
+    env_auth = _other_credentials(token, env) if token else None
     env_url = _base_url(region, env.get(ENV_API_URL)) if api_url else None
     if env_url == base_url:
         env_url = None
@@ -104,15 +104,15 @@ def _base_url(region: str, env_url: str | None) -> str | None:
         return None
 
 
-def _credentials_differ(token: str | None, env: Mapping[str, str]) -> bool:
-    env_token = env.get(ENV_TOKEN)
-    if env_token:
-        return env_token != token
+def _other_credentials(token: str, env: Mapping[str, str]) -> requests.auth.AuthBase | None:
+    """The environment's credentials (IONOS_TOKEN, else IONOS_USERNAME and IONOS_PASSWORD), unless it has
+    none or the same token."""
+    if env.get(ENV_TOKEN) == token:
+        return None
     try:
-        resolve_auth(env=env)  # basic auth from the environment
+        return resolve_auth(env=env)
     except MissingCredentialsError:
-        return False
-    return True
+        return None
 
 
 def resource_of(path: str) -> str:
