@@ -1,6 +1,6 @@
 """5. A program of 1,000 clusters: its preview against the same number of no-op resources, and what each
 registration costs in one process, against a dynamic resource registered as the SDK registers it (whose
-serialize_provider leaks a pickler wrapper per resource; provider/pickling.py works around it)."""
+serialize_provider leaks a pickler wrapper per resource; provider/engine/pickling.py works around it)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What each dynamic-resource registration costs in one process, under Pulumi's mocks (no engine): run alone
 as `python -m bench.registration COUNT`, it prints JSON with the seconds of each registration of
-PostgresV2Cluster (with provider/pickling.py's work-around) and of a dynamic resource as the SDK registers
+PostgresV2Cluster (with engine/pickling.py's work-around) and of a dynamic resource as the SDK registers
 it, whose pickler wrappers pile up until Python's recursion limit stops it."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pulumi.dynamic
 
 from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
-from ionos_postgres_pulumi.provider.pickling import unwrap_leaked_pickler_sorting
+from ionos_postgres_pulumi.provider.engine.pickling import unwrap_leaked_pickler_sorting
 
 
 class PlainDynamicResource(pulumi.dynamic.Resource, module="bench", name="Plain"):

@@ -55,7 +55,7 @@ def run() -> list[Row]:
     first_api_call = _import_time(
         sys.executable,
         "pulumi",
-        "ionos_postgres_pulumi.provider.cluster_provider,ionos_postgres_pulumi.provider.lifecycle",
+        "ionos_postgres_pulumi.provider.cluster_provider,ionos_postgres_pulumi.provider.lifecycle.operations",
     )
     ms = 1000
     return [

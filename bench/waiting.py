@@ -3,7 +3,7 @@
 For each provisioning time D, four clusters are created at the same moment and waited on side by side:
 by the provider's waiter with no history (its first ever wait), by fixed polling every 5 s and every
 10 s (what other tools do). Then the provider's waiter again, now knowing the duration from that first
-wait (every later wait, in this process or the next, via provider/timings.py).
+wait (every later wait, in this process or the next, via provider/lifecycle/timings.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bench.common import Row, say, seconds
 from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from ionos_postgres_pulumi.provider.api import PostgresClient, models
-from ionos_postgres_pulumi.provider.polling import PollSchedule, wait_for
+from ionos_postgres_pulumi.provider.lifecycle.polling import PollSchedule, wait_for
 from tests.payloads import cluster_properties
 
 DURATIONS = (2, 10, 30)

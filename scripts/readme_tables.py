@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ionos_postgres_pulumi import PostgresCluster, PostgresV2Cluster
 from ionos_postgres_pulumi.provider import args
 from ionos_postgres_pulumi.provider.field_docs import field_docs
-from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
+from ionos_postgres_pulumi.provider.rules.fields import INPUT_FIELDS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 COMPONENT_DEFAULT = re.compile(r"\s*PostgresCluster's default: (.+?)\s*$", re.DOTALL)

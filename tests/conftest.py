@@ -16,7 +16,7 @@ from tests.scripts.processes import Process, started_here
 
 pytest_plugins = ["tests.engine", "pytester"]
 
-# Tests must not learn from each other's transition times (provider/timings.py); the tests of that
+# Tests must not learn from each other's transition times (provider/lifecycle/timings.py); the tests of that
 # learning choose their own file.
 os.environ["IONOS_PG_TIMINGS"] = "off"
 

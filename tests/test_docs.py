@@ -10,8 +10,8 @@ import pytest
 from ionos_postgres_pulumi import PostgresClusterArgs, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider import args
 from ionos_postgres_pulumi.provider.field_docs import field_docs
-from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
-from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS
+from ionos_postgres_pulumi.provider.rules.fields import INPUT_FIELDS
+from ionos_postgres_pulumi.provider.rules.inputs import KNOWN_INPUTS
 from scripts import readme_tables
 
 README = readme_tables.README.read_text()
@@ -67,7 +67,7 @@ def test_help_describes_this_packages_own_inputs() -> None:
 
 def test_each_number_input_says_its_unit_and_range_where_an_editor_shows_it() -> None:
     from ionos_postgres_pulumi import limits
-    from ionos_postgres_pulumi.provider.fields import INPUT_FIELDS
+    from ionos_postgres_pulumi.provider.rules.fields import INPUT_FIELDS
 
     for field in INPUT_FIELDS:
         rule = next(f.rule for f in limits.CLUSTER_FIELDS if f.path == field.rule.api_path)

@@ -19,10 +19,15 @@ import pulumi
 from ionos_postgres_pulumi.provider.api import ApiError, ConfigurationError, PostgresClient
 from ionos_postgres_pulumi.provider.api.regions import normalize_region
 from ionos_postgres_pulumi.provider.api.rules import major_version
-from ionos_postgres_pulumi.provider.catalog import Catalog, VersionInfo, fetch_catalog, forget_catalogs
-from ionos_postgres_pulumi.provider.clients import client_for
 from ionos_postgres_pulumi.provider.config import StackConfig
-from ionos_postgres_pulumi.provider.outputs import described
+from ionos_postgres_pulumi.provider.lifecycle.catalog import (
+    Catalog,
+    VersionInfo,
+    fetch_catalog,
+    forget_catalogs,
+)
+from ionos_postgres_pulumi.provider.lifecycle.clients import client_for
+from ionos_postgres_pulumi.provider.rules.outputs import described
 
 USABLE_STATUSES = ("RECOMMENDED", "SUPPORTED")
 # Backups away from the cluster's city, as IONOS advises; the first one the service offers is taken.

@@ -23,7 +23,7 @@ from .. import limits
 from ..provider.api.auth import ENV_TOKEN
 from ..provider.api.errors import ApiError, ConfigurationError, MissingCredentialsError
 from ..provider.api.regions import ENV_API_URL, REGION_PLACEHOLDER, normalize_region
-from ..provider.description_marks import owner_of
+from ..provider.rules.marks import owner_of
 from .program import FoundCluster, declarations, password_commands, program_source
 
 PROG = "ionos-pg-discover"
@@ -71,7 +71,7 @@ def find_clusters(
     """The regions' clusters, but those a Pulumi stack already manages (their description's mark says
     which): adopting one would take it from that stack, which this provider never does."""
     from ..provider.api import PostgresClient  # noqa: PLC0415 - requests and pydantic: only when asking
-    from ..provider.outputs import described  # noqa: PLC0415
+    from ..provider.rules.outputs import described  # noqa: PLC0415
 
     found = []
     for region in regions:

@@ -15,7 +15,7 @@ from typing import Any
 from .. import limits
 from ..provider.api.errors import ConfigurationError
 from ..provider.api.regions import normalize_region
-from ..provider.inputs import DEFAULTS
+from ..provider.rules.inputs import DEFAULTS
 from .cities import backup_city, region_city
 
 RESOURCE_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"

@@ -32,8 +32,8 @@ def from_the_service(env: Mapping[str, str] | None = None) -> DeprecatedVersions
     lock = threading.Lock()
 
     def deprecated_in(location: str) -> frozenset[str]:
-        from ..provider.catalog import fetch_catalog  # noqa: PLC0415 - requests and pydantic load on first use
-        from ..provider.clients import client_for  # noqa: PLC0415
+        from ..provider.lifecycle.catalog import fetch_catalog  # noqa: PLC0415 - requests and pydantic load on first use
+        from ..provider.lifecycle.clients import client_for  # noqa: PLC0415
 
         with lock:
             region = normalize_region(location)

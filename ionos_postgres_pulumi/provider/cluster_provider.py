@@ -24,18 +24,20 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diffing, handover, sdk_server, secret_filter, validation
+from . import secret_filter
 from .config import StackConfig
-from .engine_link import current_call
-from .inputs import from_engine, normalize
+from .engine import handover, server
+from .engine.calls import current_call
 from .progress import warn
+from .rules import diffing, validation
+from .rules.inputs import from_engine, normalize
 
 
 @functools.cache
 def _lifecycle() -> ModuleType:
-    from . import lifecycle
+    from .lifecycle import operations
 
-    return lifecycle
+    return operations
 
 
 class PostgresV2ClusterProvider(ResourceProvider):
@@ -68,7 +70,7 @@ class PostgresV2ClusterProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old_outputs, new_inputs = from_engine(olds), from_engine(news)
         decision = diffing.decide(old_outputs, new_inputs)
-        sdk_server.detail_the_diff(decision.detailed())
+        server.detail_the_diff(decision.detailed())
         for disruption in diffing.disruptions(old_outputs, new_inputs, decision):
             warn(disruption)
         return DiffResult(
@@ -98,4 +100,4 @@ def _needs_the_service(inputs: dict[str, Any], olds: dict[str, Any]) -> bool:
     return any(inputs.get(key) != olds.get(key) for key in keys)
 
 
-sdk_server.adjust()
+server.adjust()

@@ -1,11 +1,11 @@
-"""Progress for the person watching `pulumi up`, on the resource's own row (see `engine_link.say`): lasting
+"""Progress for the person watching `pulumi up`, on the resource's own row (see `engine.calls.say`): lasting
 messages (created, FAILED and why, deleted) in its diagnostics, the state of a wait as its status."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .engine_link import Severity, say
+from .engine.calls import Severity, say
 
 
 def report(message: str) -> None:

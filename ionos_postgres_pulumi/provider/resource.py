@@ -10,8 +10,8 @@ import pulumi.dynamic
 
 from .args import PostgresV2ClusterArgs
 from .cluster_provider import PostgresV2ClusterProvider
-from .inputs import COMPUTED_OUTPUTS, OWNER_KEY
-from .pickling import unwrap_leaked_pickler_sorting
+from .engine.pickling import unwrap_leaked_pickler_sorting
+from .rules.inputs import COMPUTED_OUTPUTS, OWNER_KEY
 
 if TYPE_CHECKING:
     # What editors and type checkers see: each nested output's fields. At run time the SDK reads these
@@ -121,7 +121,7 @@ def _password_secret(credentials: Any) -> Any:
 
 
 def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
-    """Who made a cluster, as its mark says (`description_marks`): the stack and the resource's name to
+    """Who made a cluster, as its mark says (`rules.marks`): the stack and the resource's name to
     read, and a digest of what sets this resource apart from any other of the same name: the organization,
     project, stack, type and parent (a resource moved into a component is another resource)."""
     parent = opts.parent if opts else None

@@ -45,7 +45,7 @@ def test_the_check_sees_an_import_from_the_provider(tmp_path: Path) -> None:
     module = tmp_path / "reaching.py"
     module.write_text(
         "from .. import inputs\nfrom ..fields import INPUT_FIELDS\nfrom ... import limits\n"
-        "import ionos_postgres_pulumi.provider.inputs\nfrom pulumi import Output\n"
+        "import ionos_postgres_pulumi.provider.rules.inputs\nfrom pulumi import Output\n"
     )
     assert [line.split(":")[0] for line in _imported_from_above(module)] == [
         "line 1",

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider import catalog
+from ionos_postgres_pulumi.provider.lifecycle import catalog
 
 
 @pytest.fixture(autouse=True)

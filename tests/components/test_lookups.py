@@ -21,9 +21,9 @@ from ionos_postgres_pulumi.components.lookups import (
     resolve_version,
 )
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
-from ionos_postgres_pulumi.provider import catalog
 from ionos_postgres_pulumi.provider.api import PostgresClient
 from ionos_postgres_pulumi.provider.api import models as m
+from ionos_postgres_pulumi.provider.lifecycle import catalog
 from tests.payloads import cluster_properties
 
 

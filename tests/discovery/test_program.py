@@ -12,7 +12,7 @@ from ionos_postgres_pulumi.discovery.program import (
     literal,
     program_source,
 )
-from ionos_postgres_pulumi.provider import fields
+from ionos_postgres_pulumi.provider.rules import fields
 
 SETTINGS: dict[str, Any] = {
     "name": "orders",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider.description_marks import with_marks
+from ionos_postgres_pulumi.provider.rules.marks import with_marks
 from scripts.pulumi_project import REPO, Engine
 from tests.engine import configure
 

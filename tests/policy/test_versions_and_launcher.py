@@ -12,7 +12,7 @@ import yaml
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from ionos_postgres_pulumi.policy.launcher import default_folder, write_pack
 from ionos_postgres_pulumi.policy.versions import VersionLookupError, from_the_service
-from ionos_postgres_pulumi.provider.catalog import forget_catalogs
+from ionos_postgres_pulumi.provider.lifecycle.catalog import forget_catalogs
 
 
 @pytest.fixture(autouse=True)

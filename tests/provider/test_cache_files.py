@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ionos_postgres_pulumi.provider import journal
-from ionos_postgres_pulumi.provider.cache_files import OFF, cache_path, read_json, write_json
+from ionos_postgres_pulumi.provider.lifecycle import journal
+from ionos_postgres_pulumi.provider.lifecycle.cache_files import (
+    OFF,
+    cache_path,
+    read_json,
+    write_json,
+)
 
 
 def test_a_cache_file_lives_where_its_variable_says_or_in_the_cache_folder(

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from ionos_postgres_pulumi.provider import diffing
-from ionos_postgres_pulumi.provider.inputs import from_engine, normalize
+from ionos_postgres_pulumi.provider.rules import diffing
+from ionos_postgres_pulumi.provider.rules.inputs import from_engine, normalize
 from tests.payloads import cluster_inputs, set_path
 
 SOURCE = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"

@@ -1,4 +1,4 @@
-"""The provider process ends when its engine is gone (provider/engine_watch.py), as it runs under the engine:
+"""The provider process ends when its engine is gone (provider/engine/watch.py), as it runs under the engine:
 `python -m pulumi.dynamic <engine address>`, the provider module loaded by a first Check call."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from ionos_postgres_pulumi.provider.engine_watch import engine_address
+from ionos_postgres_pulumi.provider.engine.watch import engine_address
 from tests.provider.harness import ProviderProcess
 from tests.scripts.processes import ends_within, is_running
 

@@ -1,4 +1,4 @@
-"""Thousands of clusters in one process (provider/pickling.py): the SDK's pickler leak, and ours undone.
+"""Thousands of clusters in one process (engine/pickling.py): the SDK's pickler leak, and ours undone.
 
 The engine is mocked (Pulumi's mocks): this process's own work to declare clusters is where the leak lives.
 What makes each registration cost more than the last is the pickler's nesting, one wrapper more each time:
@@ -18,7 +18,7 @@ import pytest
 
 from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
-from ionos_postgres_pulumi.provider.pickling import leaked_wrappers, unwrap_leaked_pickler_sorting
+from ionos_postgres_pulumi.provider.engine.pickling import leaked_wrappers, unwrap_leaked_pickler_sorting
 from tests.payloads import cluster_inputs
 
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"

@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from ionos_postgres_pulumi.provider import description_marks as marks
-from ionos_postgres_pulumi.provider import outputs, payloads, validation
 from ionos_postgres_pulumi.provider.api import models
-from ionos_postgres_pulumi.provider.inputs import KNOWN_INPUTS, from_engine, normalize, parse_duration
+from ionos_postgres_pulumi.provider.rules import marks, outputs, payloads, validation
+from ionos_postgres_pulumi.provider.rules.inputs import KNOWN_INPUTS, from_engine, normalize, parse_duration
 from tests.payloads import PASSWORD, REMOVE, cluster_inputs, set_path
 
 

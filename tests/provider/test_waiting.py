@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider import timings, waiting
 from ionos_postgres_pulumi.provider.api import PostgresClient, RetryPolicy
 from ionos_postgres_pulumi.provider.api.models import ClusterCreateProperties
 from ionos_postgres_pulumi.provider.api.throttle import RateGate
 from ionos_postgres_pulumi.provider.errors import ProviderError
-from ionos_postgres_pulumi.provider.polling import PollSchedule, WaitTimeout, wait_for
-from ionos_postgres_pulumi.provider.waiting import Transition
+from ionos_postgres_pulumi.provider.lifecycle import timings, waiting
+from ionos_postgres_pulumi.provider.lifecycle.polling import PollSchedule, WaitTimeout, wait_for
+from ionos_postgres_pulumi.provider.lifecycle.waiting import Transition
 from tests.api.clocks import SkippingClock
 from tests.payloads import cluster_properties
 

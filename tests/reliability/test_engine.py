@@ -55,7 +55,7 @@ def test_pulumi_up_killed_mid_create_then_recovered(
         os.killpg(up.pid, signal.SIGKILL)  # the CI job dies: the CLI and the program at once
         up.wait()
         # The CLI starts its plugins in process groups of their own. Pulumi's language host outlives its
-        # engine; a CI runner ends it with the job. Our provider process ends by itself (engine_watch).
+        # engine; a CI runner ends it with the job. Our provider process ends by itself (engine/watch.py).
         for process in job:
             if "pulumi-language-python" in process.command_line:
                 with contextlib.suppress(ProcessLookupError):

@@ -2,7 +2,7 @@
 
 The provider's `check` and the request models call these before anything is sent. Each field rule knows
 its wire path (camelCase, as the API names it); the resource's input names are the provider's business
-(`provider/fields.py`). A rule matches the whole value: patterns are full matches, "digits" are ASCII
+(`provider/rules/fields.py`). A rule matches the whole value: patterns are full matches, "digits" are ASCII
 digits, numbers are whole and finite. Values not known yet (a Pulumi preview) are skipped by the callers
 before they reach a rule. The emulator applies the same limits with checks of its own
 (`emulator/validation.py`).

@@ -14,19 +14,20 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from . import adopting, handover, replacing
-from .api import ApiError, ConfigurationError, MissingCredentialsError, PostgresClient, rules
-from .api.models import BackupRead
+from ..api import ApiError, ConfigurationError, MissingCredentialsError, PostgresClient, rules
+from ..api.models import BackupRead
+from ..config import CONFIG_TOKEN, StackConfig
+from ..engine import handover
+from ..engine.handover import CARRY_OVER_KEY
+from ..errors import ProviderError
+from ..progress import warn
+from ..rules.diffing import replaces_the_cluster
+from ..rules.inputs import in_place_restore_target, is_unknown
+from ..rules.timestamps import moment
+from ..rules.validation import is_major_upgrade
+from . import adopting, replacing
 from .catalog import Catalog, fetch_catalog
 from .clients import client_for
-from .config import CONFIG_TOKEN, StackConfig
-from .diffing import replaces_the_cluster
-from .errors import ProviderError
-from .handover import CARRY_OVER_KEY
-from .inputs import in_place_restore_target, is_unknown
-from .progress import warn
-from .timestamps import moment
-from .validation import is_major_upgrade
 
 
 def service_failures(

@@ -1,7 +1,7 @@
 """Creating a cluster, and never a second one: find the cluster an earlier attempt made before a POST,
 and after a POST whose answer was lost.
 
-Every create looks for a cluster of the exact name carrying this resource's mark (`description_marks`)
+Every create looks for a cluster of the exact name carrying this resource's mark (`rules.marks`)
 first: a retried or killed create continues that cluster instead of making another. A cluster of the same
 name without the mark is somebody else's and is never taken over.
 
@@ -20,15 +20,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import adopting, deleting, journal, payloads, updating, waiting
-from .api import ApiError, PostgresClient
-from .api.models import ClusterRead
-from .description_marks import made_by, owner_of
-from .errors import ClusterGone, ProviderError, failed
-from .handover import CARRY_OVER_KEY, REPLACING_KEY
-from .inputs import OWNER_KEY, timeout_seconds
-from .progress import duration, report
-from .timestamps import moment
+from ..api import ApiError, PostgresClient
+from ..api.models import ClusterRead
+from ..engine.handover import CARRY_OVER_KEY, REPLACING_KEY
+from ..errors import ClusterGone, ProviderError, failed
+from ..progress import duration, report
+from ..rules import payloads
+from ..rules.inputs import OWNER_KEY, timeout_seconds
+from ..rules.marks import made_by, owner_of
+from ..rules.timestamps import moment
+from . import adopting, deleting, journal, updating, waiting
 from .waiting import Transition
 
 # After an answer that is an error (the service is done with the request): a short look, for visibility.

@@ -12,7 +12,7 @@ method; `current_call` finds them there. With them the provider can:
 
 Outside the server (unit tests, a process without an engine) `current_call` is None and messages go to
 stderr, which the engine shows under the stack. Everything here relies on names private to the SDK's server;
-tests/provider/test_sdk_server.py fails when an upgrade takes them away.
+tests/provider/test_engine_server.py fails when an upgrade takes them away.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from google.rpc import status_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
-from .secret_filter import hidden
+from ..secret_filter import hidden
 
 SERVICER_METHODS = frozenset({"Check", "Diff", "Create", "Read", "Update", "Delete"})
 LOG_TIMEOUT_SECONDS = 5.0

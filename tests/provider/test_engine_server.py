@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider import sdk_server
+from ionos_postgres_pulumi.provider.engine import server
 from tests.payloads import cluster_inputs
 from tests.provider.harness import ProviderCallError, ProviderProcess
 
@@ -54,7 +54,7 @@ def test_our_errors_leave_the_server_as_their_message_and_bugs_keep_their_traceb
 
 
 def test_outside_the_server_nothing_is_adjusted() -> None:
-    assert sdk_server.running_server() is None
+    assert server.running_server() is None
 
 
 def test_widening_a_pool_gives_calls_already_queued_a_thread_at_once() -> None:
@@ -62,7 +62,7 @@ def test_widening_a_pool_gives_calls_already_queued_a_thread_at_once() -> None:
     together = threading.Barrier(6, timeout=10)
     try:
         queued = [pool.submit(together.wait) for _ in range(6)]  # one runs, five wait in the queue
-        assert sdk_server.widen(pool, 8)
+        assert server.widen(pool, 8)
         # Barrier.wait gives each of the six a different index: they were all running at once
         assert sorted(call.result(timeout=10) for call in queued) == list(range(6))
     finally:
@@ -71,15 +71,15 @@ def test_widening_a_pool_gives_calls_already_queued_a_thread_at_once() -> None:
 
 
 def test_a_pool_not_built_as_expected_is_left_alone_and_said_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not sdk_server.widen(object(), 8)  # type: ignore[arg-type]
-    assert not sdk_server.serve_calls_side_by_side(8)  # this thread is no pool's worker
+    assert not server.widen(object(), 8)  # type: ignore[arg-type]
+    assert not server.serve_calls_side_by_side(8)  # this thread is no pool's worker
     assert "keeps running at most 4 calls at once" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("configured", "width"), [("", 64), ("2", 2), ("500", 64), ("many", 64), ("²", 64)])
 def test_the_concurrency_setting(monkeypatch: pytest.MonkeyPatch, configured: str, width: int) -> None:
     monkeypatch.setenv("IONOS_PG_MAX_CONCURRENCY", configured)
-    assert sdk_server.concurrency() == width
+    assert server.concurrency() == width
 
 
 def test_the_provider_server_runs_more_than_four_creates_at_once(emu: RunningEmulator) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import limits
-from .api import rules
+from ... import limits
+from ..api import rules
 
 DEFAULT_BACKUP_RETENTION_DAYS = 7  # the provider's default; the API requires a value
 

@@ -23,15 +23,15 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from .api import PostgresClient
-from .api.models import BackupRead
-from .api.regions import normalize_region
-from .api.rules import major_version, storage_shrink_violation
-from .description_marks import made_by, owner_of
-from .diffing import replacement_reasons
-from .inputs import get_path
-from .progress import warn
-from .timestamps import moment
+from ..api import PostgresClient
+from ..api.models import BackupRead
+from ..api.regions import normalize_region
+from ..api.rules import major_version, storage_shrink_violation
+from ..progress import warn
+from ..rules.diffing import replacement_reasons
+from ..rules.inputs import get_path
+from ..rules.marks import made_by, owner_of
+from ..rules.timestamps import moment
 from .waiting import read_or_gone
 
 WAL_GRACE = "about five minutes"

@@ -6,7 +6,7 @@ cluster accepts changes and is sent again, within the same deadline.
 
 An in-place restore is sent at most once, even across `pulumi up` runs: its PUT is not repeated when its
 answer is lost or the cluster is busy, and the next run finds out from the cluster whether it was carried
-out (the restore mark that PUT writes, see `description_marks`) before it sends anything.
+out (the restore mark that PUT writes, see `rules.marks`) before it sends anything.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import journal, payloads, waiting
-from .api import ApiError, PostgresClient
-from .api.models import ClusterRead
-from .description_marks import restored_to
-from .diffing import Decision
-from .errors import ProviderError, failed, gone
-from .inputs import in_place_restore_target, timeout_seconds
-from .payloads import restore_moment
-from .progress import duration, report
+from ..api import ApiError, PostgresClient
+from ..api.models import ClusterRead
+from ..errors import ProviderError, failed, gone
+from ..progress import duration, report
+from ..rules import payloads
+from ..rules.diffing import Decision
+from ..rules.inputs import in_place_restore_target, timeout_seconds
+from ..rules.marks import restored_to
+from ..rules.payloads import restore_moment
+from . import journal, waiting
 from .waiting import BUSY, Transition
 
 # A PUT that changes nothing the service shows may leave a cluster AVAILABLE throughout: after this long

@@ -7,13 +7,13 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..limits import POSTGRES_PORT
+from ...limits import POSTGRES_PORT
 from . import fields
-from .description_marks import without_marks
 from .inputs import KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
+from .marks import without_marks
 
 if TYPE_CHECKING:
-    from .api import models
+    from ..api import models
 
 
 def described(cluster: models.ClusterRead) -> dict[str, Any]:

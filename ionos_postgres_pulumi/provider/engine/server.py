@@ -15,7 +15,7 @@ user as a Python traceback. Our own errors are written for the user; for those t
 is swapped for one that returns the message. Any other exception (a bug) keeps its traceback.
 
 Both rely on names private to the SDK and to `concurrent.futures`, so they check for each first and leave
-the server as it is when one is missing (saying so once, for the pool); tests/provider/test_sdk_server.py
+the server as it is when one is missing (saying so once, for the pool); tests/provider/test_engine_server.py
 fails when an upgrade takes them away.
 """
 
@@ -33,11 +33,11 @@ from typing import Any, ClassVar
 
 from pulumi.runtime.proto import provider_pb2
 
-from .engine_link import current_call
-from .engine_watch import watch_the_engine
-from .errors import ProviderError
-from .progress import report
-from .secret_filter import hidden
+from ..errors import ProviderError
+from ..progress import report
+from ..secret_filter import hidden
+from .calls import current_call
+from .watch import watch_the_engine
 
 CONCURRENCY_VARIABLE = "IONOS_PG_MAX_CONCURRENCY"
 MOST_CALLS_AT_ONCE = 64  # threads are made only as calls arrive; this bounds a runaway engine

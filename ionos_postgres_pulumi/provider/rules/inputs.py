@@ -51,7 +51,7 @@ DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete
 INT_INPUTS = tuple(f.input_path for f in fields.INPUT_FIELDS if f.rule.json_type is int)
 
 # Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
-# (a leading "__"); see `description_marks`.
+# (a leading "__"); see `rules.marks`.
 OWNER_KEY = "__owner"
 
 _DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")

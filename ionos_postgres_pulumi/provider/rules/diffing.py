@@ -11,15 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .api.regions import is_region, normalize_region
-from .handover import CARRY_OVER_KEY
-from .inputs import (
-    KNOWN_INPUTS,
-    PROVIDER_ONLY,
-    REPLACE_ON_CHANGE,
-    contains_unknown,
-    is_unknown,
-)
+from ..api.regions import is_region, normalize_region
+from ..engine.handover import CARRY_OVER_KEY
+from .inputs import KNOWN_INPUTS, PROVIDER_ONLY, REPLACE_ON_CHANGE, contains_unknown, is_unknown
 
 # Inputs read only when the cluster is created; changing them later means nothing.
 CREATE_ONLY = ("adopt_existing_id",)

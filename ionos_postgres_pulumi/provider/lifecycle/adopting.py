@@ -15,15 +15,15 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from . import fields
-from .api import PostgresClient, rules
-from .api.models import ClusterRead
-from .description_marks import made_by, owner_of
-from .diffing import comparable
-from .inputs import OWNER_KEY, get_path
-from .outputs import described
-from .progress import warn
-from .validation import transition_violations
+from ..api import PostgresClient, rules
+from ..api.models import ClusterRead
+from ..progress import warn
+from ..rules import fields
+from ..rules.diffing import comparable
+from ..rules.inputs import OWNER_KEY, get_path
+from ..rules.marks import made_by, owner_of
+from ..rules.outputs import described
+from ..rules.validation import transition_violations
 from .waiting import read_or_gone
 
 FIELD = "adopt_existing_id"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .api import rules
+from ..api import rules
 
 
 def moment(value: object) -> datetime | None:

@@ -16,18 +16,18 @@ from typing import Any, ParamSpec, TypeVar
 from pulumi.dynamic import CheckFailure
 from pydantic import ValidationError
 
+from ..api import ApiError, ConfigurationError
+from ..config import StackConfig
+from ..engine.calls import current_call, fail_keeping
+from ..engine.server import concurrency
+from ..errors import ProviderError
+from ..progress import report
+from ..rules.diffing import decide
+from ..rules.inputs import from_engine, timeout_seconds
+from ..rules.outputs import inputs_from_outputs, outputs
+from ..secret_filter import hidden
 from . import checks, creating, deleting, updating
-from .api import ApiError, ConfigurationError
 from .clients import after_a_rotation, client_for
-from .config import StackConfig
-from .diffing import decide
-from .engine_link import current_call, fail_keeping
-from .errors import ProviderError
-from .inputs import from_engine, timeout_seconds
-from .outputs import inputs_from_outputs, outputs
-from .progress import report
-from .sdk_server import concurrency
-from .secret_filter import hidden
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from .api import PostgresClient
-from .api.rules import major_version
+from ..api import PostgresClient
+from ..api.rules import major_version
 
 
 @dataclass(frozen=True)

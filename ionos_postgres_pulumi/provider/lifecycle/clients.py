@@ -17,11 +17,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .api import ApiError, PostgresClient, Timeouts
-from .api.errors import ConfigurationError
-from .api.fallback import RefusedThere
-from .config import StackConfig
-from .progress import warn
+from ..api import ApiError, PostgresClient, Timeouts
+from ..api.errors import ConfigurationError
+from ..api.fallback import RefusedThere
+from ..config import StackConfig
+from ..progress import warn
 
 ENV_TIMEOUT = "IONOS_API_TIMEOUT"  # seconds to wait for each response (default 30)
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
+from ..api import ApiError, PostgresClient
+from ..api.models import ClusterRead
+from ..engine.calls import say
+from ..errors import ProviderError, failed, gone
+from ..progress import Progress, duration
 from . import timings
-from .api import ApiError, PostgresClient
-from .api.models import ClusterRead
 from .clients import after_a_rotation
-from .engine_link import say
-from .errors import ProviderError, failed, gone
 from .polling import WaitTimeout, wait_for
-from .progress import Progress, duration
 
 BUSY = ("PROVISIONING", "UPDATING")
 

@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from .api import rules
-from .api.regions import REGIONS, is_region
+from ..api import rules
+from ..api.regions import REGIONS, is_region
 from .diffing import replaces_the_cluster
 from .fields import INPUT_FIELDS
 from .inputs import (

@@ -1,7 +1,7 @@
 """Request bodies from the resource's inputs: the cluster to create (POST) or the whole desired cluster (PUT).
 
 Built through the API's strict request models, so nothing leaves that breaks the published limits. The
-owner's mark rides in the description (see `description_marks`).
+owner's mark rides in the description (see `rules.marks`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..api import models, rules
 from . import fields
-from .api import models, rules
-from .description_marks import with_marks
 from .inputs import OWNER_KEY, get_path, in_place_restore_target, set_path
+from .marks import with_marks
 
 
 def restore_moment(text: str) -> str:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import time
 
+from ..api import ApiError, PostgresClient
+from ..api.models import ClusterRead
+from ..errors import ProviderError
+from ..progress import duration, report
+from ..rules.timestamps import moment
 from . import waiting
-from .api import ApiError, PostgresClient
-from .api.models import ClusterRead
 from .clients import after_a_rotation
-from .errors import ProviderError
-from .progress import duration, report
-from .timestamps import moment
 
 # A refused delete of a cluster that is not busy (a passing server error) is sent again after this.
 PAUSE_AFTER_A_REFUSAL = 2.0
