@@ -32,6 +32,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from ..secret_filter import hidden
+from .internals import THE_CALL, NeedsNewerSdk, running_server
+from .watch import engine_address
 
 SERVICER_METHODS = frozenset({"Check", "Diff", "Create", "Read", "Update", "Delete"})
 LOG_TIMEOUT_SECONDS = 5.0
@@ -80,8 +82,8 @@ def _has_field(message: Any, name: str) -> bool:
 
 def current_call() -> EngineCall | None:
     """The engine's call this thread is serving, when it serves one of the SDK server's methods."""
-    server = sys.modules.get("__main__")
-    if server is None or not hasattr(server, "DynamicResourceProviderServicer"):
+    server = running_server()
+    if server is None:
         return None
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
@@ -97,8 +99,17 @@ def current_call() -> EngineCall | None:
     return None
 
 
+def the_call(doing: str) -> EngineCall | None:
+    """The engine's call for an operation that needs it: None outside the SDK's server (no engine); inside
+    it, a call the frame walk cannot find stops the operation before it does anything."""
+    call = current_call()
+    if call is None and running_server() is not None:
+        raise NeedsNewerSdk(doing, [THE_CALL])
+    return call
+
+
 class EngineLog:
-    """The engine's log service (its address is the provider process's first argument)."""
+    """The engine's log service, at the address the engine gave the provider process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -108,11 +119,15 @@ class EngineLog:
     def _engine(self) -> Any:
         with self._lock:
             if self._stub is None and not self._broken:
-                address = sys.argv[1] if len(sys.argv) > 1 else ""
-                if not address or ":" not in address:
+                # The engine's address is the process's last argument shaped host:port: flags such as
+                # -v=9 and --logflow come first.
+                address = engine_address(sys.argv[1:])
+                if address is None:
                     self._broken = True
                     return None
-                self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(address))
+                host, port = address
+                target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+                self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(target))
             return self._stub
 
     def send(self, message: str, urn: str, severity: Severity, ephemeral: bool) -> bool:

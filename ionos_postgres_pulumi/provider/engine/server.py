@@ -15,8 +15,8 @@ user as a Python traceback. Our own errors are written for the user; for those t
 is swapped for one that returns the message. Any other exception (a bug) keeps its traceback.
 
 Both rely on names private to the SDK and to `concurrent.futures`, so they check for each first and leave
-the server as it is when one is missing (saying so once, for the pool); tests/provider/test_engine_server.py
-fails when an upgrade takes them away.
+the server as it is when one is missing; `internals` checks every internal once and says what degrades.
+tests/provider/test_engine_server.py fails when an upgrade takes them away.
 """
 
 from __future__ import annotations
@@ -37,18 +37,11 @@ from ..errors import ProviderError
 from ..progress import report
 from ..secret_filter import hidden
 from .calls import current_call
-from .watch import watch_the_engine
+from .internals import CLEAN_ERRORS, DETAILED_DIFFS, INTERNALS, ROW_MESSAGES, WIDER_POOL, running_server
+from .watch import engine_address, watch_the_engine
 
 CONCURRENCY_VARIABLE = "IONOS_PG_MAX_CONCURRENCY"
 MOST_CALLS_AT_ONCE = 64  # threads are made only as calls arrive; this bounds a runaway engine
-
-
-def running_server() -> ModuleType | None:
-    """The SDK's provider server module, when this process is one."""
-    server = sys.modules.get("__main__")
-    if server is not None and hasattr(server, "DynamicResourceProviderServicer"):
-        return server
-    return None
 
 
 class CleanTracebacks:
@@ -115,23 +108,32 @@ def widen(pool: futures.ThreadPoolExecutor, width: int) -> bool:
 
 
 def serve_calls_side_by_side(width: int) -> bool:
+    """True when the pool that serves this call runs `width` calls at once from now on."""
     pool = pool_of_this_call()
-    if pool is not None and widen(pool, width):
-        return True
-    report(
-        "the Pulumi SDK's provider server is not built as this provider expects, so it keeps running at most "
-        "4 calls at once: clusters beyond 4 are created one group of 4 after another"
-    )
-    return False
+    return pool is not None and widen(pool, width)
 
 
-_diff_detail = threading.local()
+# The detailed diff of each Diff call being served, by its request: whatever thread or order the server
+# answers them in, each answer carries its own call's detail, never another resource's.
+_details: dict[int, dict[str, str]] = {}
+_details_lock = threading.Lock()
 
 
 def detail_the_diff(kinds: dict[str, str]) -> None:
-    """The detailed diff of the Diff call this thread serves: input -> "update" or "update-replace". The
-    SDK's server drops detailed diffs (Pulumi issue #3080); `DetailedDiffs` adds this one to its answer."""
-    _diff_detail.kinds = kinds
+    """The detailed diff of the Diff call being served: input -> "update" or "update-replace". The SDK's
+    server drops detailed diffs (Pulumi issue #3080); `DetailedDiffs` adds this one to the call's answer."""
+    call = current_call()
+    if call is not None and call.method == "Diff" and kinds:
+        with _details_lock:
+            _details[id(call.request)] = kinds
+
+
+def _detail_of_this_call() -> dict[str, str]:
+    call = current_call()
+    if call is None or call.method != "Diff":
+        return {}
+    with _details_lock:
+        return _details.pop(id(call.request), None) or {}
 
 
 class DetailedDiffs:
@@ -155,8 +157,7 @@ class _DiffResponse:
         return getattr(self._real, name)  # DIFF_SOME and the like
 
     def __call__(self, **fields: Any) -> Any:
-        kinds: dict[str, str] = getattr(_diff_detail, "kinds", None) or {}
-        _diff_detail.kinds = None
+        kinds = _detail_of_this_call()
         if kinds:
             fields["detailedDiff"] = {
                 key: provider_pb2.PropertyDiff(
@@ -178,11 +179,20 @@ def send_detailed_diffs(server: ModuleType) -> bool:
 
 
 def adjust() -> None:
+    """Once, when the provider module is first imported inside the SDK's server: the adjustments, and the
+    check of every internal the provider relies on (`internals`)."""
     server = running_server()
-    if server is not None:
-        report_errors_without_tracebacks(server)
-        send_detailed_diffs(server)
-        # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API (see
-        # `lifecycle`), and check and diff must never wait for a thread behind creates held back by it.
-        serve_calls_side_by_side(MOST_CALLS_AT_ONCE)
-        watch_the_engine()  # ends this process when its engine is gone (killed, cancelled)
+    if server is None:
+        return
+    INTERNALS.check(
+        server,
+        conveniences=[
+            (CLEAN_ERRORS, report_errors_without_tracebacks(server)),
+            (DETAILED_DIFFS, send_detailed_diffs(server)),
+            # As wide as allowed at all: IONOS_PG_MAX_CONCURRENCY limits the operations that call the API
+            # (see `lifecycle`), and check and diff must never wait for a thread behind creates held back.
+            (WIDER_POOL, serve_calls_side_by_side(MOST_CALLS_AT_ONCE)),
+            (ROW_MESSAGES, engine_address(sys.argv[1:]) is not None),
+        ],
+    )
+    watch_the_engine()  # ends this process when its engine is gone (killed, cancelled)
