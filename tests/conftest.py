@@ -19,6 +19,9 @@ pytest_plugins = ["tests.engine", "pytester"]
 # Tests must not learn from each other's transition times (provider/lifecycle/timings.py); the tests of that
 # learning choose their own file.
 os.environ["IONOS_PG_TIMINGS"] = "off"
+# What a run noted on this machine (provider/lifecycle/journal.py) stays with this session: a test's attempts
+# never prove a cluster to another session's provider, nor to a user's own `pulumi up` on this machine.
+os.environ["IONOS_PG_JOURNAL"] = tempfile.mkdtemp(prefix="ionos-pg-journal-")
 
 # Every process the suite starts inherits this mark, even one handed to init when its parent died: at the
 # end of the session, any that is still running is reported (emulators, PostgreSQL servers, provider

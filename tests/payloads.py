@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 DATACENTER_ID = "5a029f4a-72e5-11ec-90d6-0242ac120003"
 PASSWORD = "P@ssw0rd123"
+
+
+def owner(label: str) -> str:
+    """A resource's `__owner`, as PostgresV2Cluster hands it to the provider: a label and a digest that
+    tells it apart from every other resource ("shop/dev/db" -> "shop/dev/db #<12 hex digits>")."""
+    return f"{label} #{hashlib.sha256(label.encode()).hexdigest()[:12]}"
 
 
 def cluster_properties(**overrides: Any) -> dict[str, Any]:
@@ -68,4 +75,12 @@ def cluster_inputs(**overrides: Any) -> dict[str, Any]:
         "backup_location": "eu-central-3",
     }
     inputs.update(copy.deepcopy(overrides))
+    # Each cluster name its own resource, unless the test says which resource it is.
+    inputs.setdefault("__owner", owner(f"ionos-postgres/test/{inputs.get('name')}"))
     return inputs
+
+
+def resource_inputs(**overrides: Any) -> dict[str, Any]:
+    """Valid arguments of PostgresV2ClusterArgs, as a program writes them (the resource adds its hidden
+    inputs itself)."""
+    return {key: value for key, value in cluster_inputs(**overrides).items() if not key.startswith("__")}

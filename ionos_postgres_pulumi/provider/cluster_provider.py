@@ -27,7 +27,7 @@ from pulumi.dynamic import (
 from . import secret_filter
 from .config import StackConfig
 from .engine import handover, server
-from .engine.calls import current_call
+from .engine.calls import the_call
 from .progress import warn
 from .rules import diffing, validation
 from .rules.inputs import from_engine, normalize
@@ -59,7 +59,8 @@ class PostgresV2ClusterProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, old_inputs = normalize(news), from_engine(olds)
-        if old_inputs and (call := current_call()) is not None:  # for a replacement's second check
+        call = the_call("checking the inputs")
+        if old_inputs and call is not None:  # for a replacement's second check
             handover.remember_old_cluster(call.urn, call.old_outputs().get("cluster_id"))
         failures = [CheckFailure(v.field, v.reason()) for v in validation.violations(inputs, old_inputs)]
         if not failures and _needs_the_service(inputs, old_inputs):

@@ -11,7 +11,8 @@ import pulumi.dynamic
 from .args import PostgresV2ClusterArgs
 from .cluster_provider import PostgresV2ClusterProvider
 from .engine.pickling import unwrap_leaked_pickler_sorting
-from .rules.inputs import COMPUTED_OUTPUTS, OWNER_KEY
+from .rules.inputs import COMPUTED_OUTPUTS, ENGINE_PROTECTS_KEY, OWNER_KEY
+from .rules.marks import Owner
 
 if TYPE_CHECKING:
     # What editors and type checkers see: each nested output's fields. At run time the SDK reads these
@@ -104,8 +105,17 @@ class PostgresV2Cluster(pulumi.dynamic.Resource, module="ionos", name="PostgresV
         for computed in COMPUTED_OUTPUTS:
             props[computed] = None
         props[OWNER_KEY] = _owner(resource_name, opts)
+        if args.deletion_protection is True:
+            props[ENGINE_PROTECTS_KEY] = True
         opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+            opts,
+            pulumi.ResourceOptions(
+                additional_secret_outputs=SECRET_OUTPUTS,
+                # The engine enforces what deletion_protection promises, at preview: `destroy`, leaving the
+                # program and `--replace` fail before anything is deleted. A value known only later (an
+                # Output) is enforced by the provider's delete instead.
+                protect=True if args.deletion_protection is True else None,
+            ),
         )
         unwrap_leaked_pickler_sorting()  # the SDK's serialize_provider leaks a wrapper per resource
         super().__init__(PostgresV2ClusterProvider(), resource_name, props, opts)
@@ -120,12 +130,24 @@ def _password_secret(credentials: Any) -> Any:
     return pulumi.Output.secret(credentials)
 
 
-def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> str:
-    """Who made a cluster, as its mark says (`rules.marks`): the stack and the resource's name to
-    read, and a digest of what sets this resource apart from any other of the same name: the organization,
-    project, stack, type and parent (a resource moved into a component is another resource)."""
+def _owner(resource_name: str, opts: pulumi.ResourceOptions | None) -> pulumi.Output[str] | str:
+    """Which resource the clusters this one makes belong to (`rules.marks.Owner`): a label to read, and a
+    digest of the whole resource, which no other resource shares: the organization, project, stack, the
+    parent's URN (every ancestor's type, and the parent's own name), the type and the name. A resource moved
+    into a component, or into another stack, is another resource."""
     parent = opts.parent if opts else None
-    lineage = f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}" if parent else ""
     organization, project, stack = pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack()
-    identity = "|".join((organization or "", project, stack, lineage, TYPE, resource_name))
-    return f"{project}/{stack}/{resource_name} #{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+
+    def owner(parent_urn: str | None) -> str:
+        parent_urn = parent_urn or ""
+        identity = "|".join((organization or "", project, stack, parent_urn, TYPE, resource_name))
+        parent_name = parent_urn.rpartition("::")[2]
+        label = "/".join(part for part in (project, stack, parent_name, resource_name) if part)
+        return str(Owner(label, hashlib.sha256(identity.encode()).hexdigest()[: Owner.DIGEST_LENGTH]))
+
+    if parent is None:
+        return owner("")
+    # The parent's URN as soon as the parent is registered, taken without making this cluster depend on its
+    # parent: whatever depends on a component waits for each of its children, this cluster among them.
+    urn = parent.urn
+    return pulumi.Output(set(), urn.future(), urn.is_known(), urn.is_secret()).apply(owner)

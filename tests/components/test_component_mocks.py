@@ -19,6 +19,7 @@ from ionos_postgres_pulumi import (
 )
 from ionos_postgres_pulumi.components.postgres_cluster import child_options
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
+from tests.payloads import resource_inputs
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
@@ -228,7 +229,32 @@ def test_the_owner_mark_sets_a_resource_apart_from_any_other_of_its_name(mocks: 
         return pulumi.Output.all(inside.urn, bare.urn)
 
     program()
-    owners = [r.inputs["__owner"] for r in mocks.created if r.typ == CLUSTER_TYPE]
+    owners = sorted(r.inputs["__owner"] for r in mocks.created if r.typ == CLUSTER_TYPE)
     assert len(owners) == 2
-    assert all(owner.startswith("ionos-postgres/test/orders #") for owner in owners)
-    assert owners[0] != owners[1]
+    assert owners[0].startswith("ionos-postgres/test/orders #")
+    assert owners[1].startswith("ionos-postgres/test/orders/orders #")  # the label names its parent
+    assert owners[0].split(" #")[1] != owners[1].split(" #")[1]
+
+
+def test_nested_components_of_equal_names_set_their_clusters_apart(mocks: Mocks) -> None:
+    """`Prod` and `Staging` each hold an `App("orders")` holding `PostgresV2Cluster("db")` of one cluster
+    name: the identity covers every ancestor's type, not only the immediate parent's."""
+    from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
+
+    class App(pulumi.ComponentResource):
+        def __init__(self, name: str, opts: pulumi.ResourceOptions) -> None:
+            super().__init__("test:index:App", name, None, opts)
+            PostgresV2Cluster(
+                "db", PostgresV2ClusterArgs(**resource_inputs()), pulumi.ResourceOptions(parent=self)
+            )
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        prod = pulumi.ComponentResource("test:index:Prod", "prod")
+        staging = pulumi.ComponentResource("test:index:Staging", "staging")
+        apps = [App("orders", pulumi.ResourceOptions(parent=parent)) for parent in (prod, staging)]
+        return pulumi.Output.all(*(app.urn for app in apps))
+
+    program()
+    owners = [r.inputs["__owner"] for r in mocks.created if r.typ == CLUSTER_TYPE]
+    assert len(owners) == 2 and len({owner.split(" #")[1] for owner in owners}) == 2

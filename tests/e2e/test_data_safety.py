@@ -79,10 +79,11 @@ def test_no_ordinary_change_or_destroy_loses_the_rows(
         uri, old_id = first["connectionUri"].value, first["clusterId"].value
         write_rows(uri)
 
-        # protected: neither a destroy nor a replacing change deletes it
+        # protected, for the engine too: a destroy fails at its preview; neither it nor a replacing change
+        # deletes anything
         with pytest.raises(auto.CommandError) as refused:
             stack.destroy(color="never")
-        assert "has deletion_protection on, so it was not deleted" in flat(str(refused.value))
+        assert "cannot be deleted because it is protected" in flat(str(refused.value))
         set_config(stack, backupLocation="de")
         with pytest.raises(auto.CommandError) as refused:
             stack.preview(color="never")

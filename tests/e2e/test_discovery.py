@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from ionos_postgres_pulumi.provider.rules.marks import with_marks
+from ionos_postgres_pulumi.provider.rules.marks import Mark, Owner, with_marks
 from scripts.pulumi_project import REPO, Engine
 from tests.engine import configure
 
@@ -94,7 +94,8 @@ def made_with_curl(e2e_emulator: RunningEmulator) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def managed_elsewhere(e2e_emulator: RunningEmulator, made_with_curl: dict[str, str]) -> str:
     """A cluster another stack manages: its description carries that stack's mark."""
-    body = cluster_body("legacy", description=with_marks("Old app", "other/prod/legacy #0123456789ab"))
+    theirs = Mark(Owner("other/prod/legacy", "0123456789ab"), "made", "0badcafe")
+    body = cluster_body("legacy", description=with_marks("Old app", theirs))
     return post_cluster(e2e_emulator, "de-fra", body)
 
 

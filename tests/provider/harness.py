@@ -11,12 +11,16 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2
+from google.rpc import status_pb2  # type: ignore[import-untyped]
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
@@ -32,7 +36,25 @@ class ProviderCallError(Exception):
     def __init__(self, method: str, error: grpc.RpcError) -> None:
         self.method = method
         self.details = error.details() or ""
+        self.kept = _partial_create(error)
         super().__init__(f"{method} failed: {self.details}")
+
+
+def _partial_create(error: grpc.RpcError) -> tuple[str, dict[str, Any]] | None:
+    """The id and outputs a failed create hands the engine to keep in its state (`ErrorResourceInitFailed`
+    in the status details), as the engine reads them; None when it hands none."""
+    trailing = dict(error.trailing_metadata() or ())
+    raw = trailing.get("grpc-status-details-bin")
+    if not raw:
+        return None
+    status = status_pb2.Status.FromString(raw)
+    for detail in status.details:
+        failed = provider_pb2.ErrorResourceInitFailed()
+        if detail.Unpack(failed):
+            outputs = _dict(failed.properties)
+            outputs.pop("__provider", None)
+            return failed.id, outputs
+    return None
 
 
 @dataclass
@@ -179,3 +201,35 @@ class ProviderProcess:
                 id=cluster_id, urn=URN, properties=_struct({"__provider": PROVIDER_STRING, **outs})
             ),
         )
+
+
+def create_killed_midway(
+    endpoint: tuple[str, str],
+    inputs: dict[str, Any],
+    under_way: Callable[[], bool],
+    env: dict[str, str] | None = None,
+) -> None:
+    """`pulumi up` (its provider process) killed with SIGKILL while a create is under way (`under_way()` says
+    when): the engine never hears back, and what the create noted on this machine stays."""
+    first = ProviderProcess(env=env)
+    first.configure({"ionos:token": endpoint[0], "ionos:endpoint": endpoint[1]})
+    checked = first.check({}, inputs)
+    assert checked.failures == []
+    failed: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            first.create(checked.inputs)
+        except ProviderCallError as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not under_way():
+        assert time.monotonic() < deadline, "the create never got under way"
+        time.sleep(0.05)
+    first.process.kill()
+    worker.join(timeout=30)
+    first.close()
+    assert failed, "the create finished before the kill"

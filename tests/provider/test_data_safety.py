@@ -284,21 +284,24 @@ def test_a_version_raise_with_a_replacement_is_refused_before_anything_is_delete
     assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
 
 
-def test_a_forced_replacement_makes_a_new_cluster_and_never_takes_the_old_one(
+def test_a_forced_replacement_is_refused_at_preview_unless_an_empty_cluster_is_asked_for(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    """Found by a review: `pulumi up --replace` creates first; the create took the old cluster (same name and
-    mark) for its own, and the engine then deleted it."""
-    owned = {"__owner": "proj/dev/orders-db #0123456789ab"}
-    cluster_id, outs, inputs = create(provider, **owned)
-    provider.check(inputs, cluster_inputs(**owned), outs)  # the engine's first check, with the old outputs
-    second = provider.check({}, cluster_inputs(**owned))  # then the new resource's
-    new_id, _ = provider.create(second.inputs)
+    """`pulumi up --replace <urn>` (engine-call-sequences.md §4): one Check with no olds and no old outputs,
+    then Create, then Delete of the old cluster. Found by a review and by an attack through the CLI: the
+    create took the old cluster (same name and mark) for its own, and the engine then deleted it."""
+    cluster_id, outs, _ = create(provider)
+    emu.admin.clear_requests()
+    ((field, reason),) = provider.check({}, cluster_inputs()).failures  # the preview stops here
+    assert field == "name" and "would delete it with its data once a new cluster is made" in reason
+    assert mutating(emu) == []
+    # asked for in words: an empty new cluster beside the old one, which the engine then deletes
+    checked = provider.check({}, cluster_inputs(allow_empty_replacement=True))
+    assert checked.failures == []
+    new_id, _ = provider.create(checked.inputs)
     assert new_id != cluster_id
-    assert {c["id"] for c in emu.admin.clusters()} == {
-        cluster_id,
-        new_id,
-    }  # the old one is the engine's to delete
+    provider.delete(cluster_id, outs)
+    assert [c["id"] for c in emu.admin.clusters()] == [new_id]
 
 
 def test_an_update_of_a_cluster_that_stayed_failed_says_so(

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import base64
 import pickle
+import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from ionos_postgres_pulumi.provider.config import StackConfig
-from tests.payloads import PASSWORD, cluster_inputs
+from tests.e2e.clusters import release
+from tests.payloads import PASSWORD, cluster_inputs, owner
 from tests.provider.conftest import create, mutating
-from tests.provider.harness import PROVIDER_STRING, UNKNOWN, ProviderCallError, ProviderProcess
+from tests.provider.harness import (
+    PROVIDER_STRING,
+    UNKNOWN,
+    ProviderCallError,
+    ProviderProcess,
+    create_killed_midway,
+)
 
 DIFF_NONE, DIFF_SOME = 1, 2
 
@@ -143,7 +152,7 @@ def test_failed_during_update_is_reported_then_repaired(
     assert len(clusters(emu)) == 1
 
 
-def test_timeout_keeps_the_cluster_and_the_next_up_continues(
+def test_a_timeout_keeps_the_cluster_in_the_state_and_the_next_up_continues_it(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
     emu.admin.set_pace(create="manual")
@@ -153,18 +162,19 @@ def test_timeout_keeps_the_cluster_and_the_next_up_continues(
     details = caught.value.details
     (cluster,) = clusters(emu)
     assert f"cluster {cluster['id']} is still PROVISIONING after" in details
-    assert "the next `pulumi up` finds it by name" in details
+    assert "is kept in the stack's state" in details
+    assert caught.value.kept is not None  # the engine's partial-create result: the state holds the cluster
+    kept_id, kept_outputs = caught.value.kept
+    assert kept_id == cluster["id"] and kept_outputs["state"] == "PROVISIONING"
+    # the next `pulumi up` updates what the state holds (the engine retries a resource's initialization)
     emu.admin.clear_requests()
     finisher = threading.Timer(1.0, emu.admin.advance, [cluster["id"]])
     finisher.start()
-    cluster_id, outs = provider.create(checked.inputs)
+    outs = provider.update(kept_id, kept_outputs, checked.inputs)
     finisher.join()
-    assert cluster_id == cluster["id"]
     assert outs["state"] == "AVAILABLE"
     assert len(clusters(emu)) == 1
-    assert mutating(emu) == [
-        ("PUT", f"/clusters/{cluster_id}")
-    ]  # continued and brought up to date, not created
+    assert mutating(emu) == []  # waited for, neither created again nor changed
 
 
 def test_a_lost_post_response_does_not_create_a_second_cluster(
@@ -295,22 +305,29 @@ def test_a_foreign_cluster_with_the_same_name_is_never_taken_over(
 ) -> None:
     create(provider)
     elsewhere = cluster_inputs(
+        __owner=owner("other/prod/orders-db"),
         connection={
-            "datacenter_id": "another-dc",
+            "datacenter_id": "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2",
             "lan_id": "7",
             "primary_instance_address": "192.168.9.9/24",
-        }
+        },
     )
     checked = provider.check({}, elsewhere)
-    with pytest.raises(ProviderCallError) as caught:
+    ((field, reason),) = checked.failures  # refused at preview
+    assert field == "name" and "the cluster name 'orders-db' is taken in de-fra" in reason
+    assert "managed by ionos-postgres/test/orders-db #" in reason and "adopt_existing_id" in reason
+    with pytest.raises(ProviderCallError) as caught:  # and by the create itself
         provider.create(checked.inputs)
-    assert "already exists in de-fra" in caught.value.details
-    assert "adopt_existing_id" in caught.value.details
+    assert "is taken in de-fra" in caught.value.details
     assert len(clusters(emu)) == 1
 
 
 def test_adopting_an_existing_cluster(provider: ProviderProcess, emu: RunningEmulator) -> None:
-    existing_id, _, _ = create(provider, name="legacy")
+    from tests.emulator.conftest import Raw
+    from tests.payloads import cluster_properties
+
+    existing_id = Raw(emu).create(cluster_properties(name="legacy"))["id"]  # made outside Pulumi
+    emu.admin.advance(existing_id)
     emu.admin.clear_requests()
     cluster_id, outs, _ = create(
         provider, name="legacy", adopt_existing_id=existing_id, description="now managed"
@@ -419,24 +436,55 @@ def test_progress_is_reported_while_waiting(emu: RunningEmulator) -> None:
     assert PASSWORD not in log
 
 
-def test_continuing_an_earlier_attempt_applies_the_current_inputs(
+def test_a_create_killed_midway_is_continued_by_the_next_run_on_this_machine_with_the_current_inputs(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
+    """`pulumi up` killed while its cluster provisions (engine-call-sequences.md §10: the next `up` calls
+    Create again, with no hint): this machine noted the attempt, so the rerun continues its cluster."""
     emu.admin.set_pace(create="manual")
-    first = provider.check({}, cluster_inputs(timeouts={"create": "1s"}))
-    with pytest.raises(ProviderCallError, match="still PROVISIONING"):
-        provider.create(first.inputs)
+    create_killed_midway((emu.token, emu.api_url), cluster_inputs(), lambda: bool(clusters(emu)))
     (cluster,) = clusters(emu)
+    assert "made by attempt" in cluster["properties"]["description"]
     emu.admin.advance(cluster["id"])
     # meanwhile the program changed: a new password, which the API cannot show us to compare
     changed = cluster_inputs(
         credentials={"username": "orders", "password": "Changed-Passw0rd!", "database": "orders"}
     )
     emu.admin.clear_requests()
-    cluster_id, outs = provider.create(provider.check({}, changed).inputs)
+    checked = provider.check({}, changed)
+    assert checked.failures == []
+    cluster_id, outs = provider.create(checked.inputs)
     assert cluster_id == cluster["id"]
     assert outs["credentials"]["password"] == "Changed-Passw0rd!"
     assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]  # the cluster got it too
+
+
+def test_a_create_killed_on_another_machine_is_refused_here_then_adopted_when_asked(
+    provider: ProviderProcess, emu: RunningEmulator, tmp_path: Path
+) -> None:
+    """The rerun runs on another machine (a fresh CI runner): nothing here proves the cluster is this
+    resource's and not held by a state, so it is neither taken nor deleted, nor adopted on the strength of
+    an id alone (after `--replace` a program's adopt_existing_id may name the cluster the state holds): the
+    user takes the mark out of its description, and adopts it."""
+    emu.admin.set_pace(create="manual")
+    elsewhere = {"IONOS_PG_JOURNAL": str(tmp_path / "first-machine")}
+    create_killed_midway((emu.token, emu.api_url), cluster_inputs(), lambda: bool(clusters(emu)), elsewhere)
+    (cluster,) = clusters(emu)
+    emu.admin.advance(cluster["id"])
+    emu.admin.clear_requests()
+    ((field, reason),) = provider.check({}, cluster_inputs()).failures
+    assert field == "name" and f"cluster {cluster['id']} ('orders-db', AVAILABLE, made " in reason
+    assert "nothing on this machine shows that a run of this stack made it" in reason
+    assert "remove the `[managed by pulumi: ...]` mark from its description" in reason
+    assert "delete it by hand" in reason and mutating(emu) == []
+    refused = provider.check({}, cluster_inputs(adopt_existing_id=cluster["id"])).failures
+    assert "carries this resource's own mark" in dict(refused)["adopt_existing_id"]  # adopting is not enough
+    release(emu, cluster["id"])  # the user's decision, where it cannot be mistaken: the mark taken out
+    adopting = provider.check({}, cluster_inputs(adopt_existing_id=cluster["id"]))
+    assert adopting.failures == []
+    cluster_id, _ = provider.create(adopting.inputs)
+    assert cluster_id == cluster["id"] and len(clusters(emu)) == 1
+    assert "adopted by attempt" in clusters(emu)[0]["properties"]["description"]
 
 
 def test_a_201_with_an_unreadable_body_is_looked_up_not_repeated(
@@ -475,32 +523,48 @@ def test_an_in_place_restore_is_never_sent_twice(provider: ProviderProcess, emu:
 def test_a_same_named_cluster_of_another_stack_is_never_taken_over(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    theirs = cluster_inputs(__owner="shop/dev/db")
-    their_id, _, _ = create(provider, __owner="shop/dev/db")
+    their_id, _, _ = create(provider, __owner=owner("shop/dev/db"))
     emu.admin.fail(their_id, "their trouble")
     # same name, same network, same backup location: only the owner differs
-    checked = provider.check({}, cluster_inputs(__owner="shop/staging/db"))
+    checked = provider.check({}, cluster_inputs(__owner=owner("shop/staging/db")))
+    assert "managed by shop/dev/db #" in dict(checked.failures)["name"]
     with pytest.raises(ProviderCallError) as caught:
         provider.create(checked.inputs)
-    assert "managed by shop/dev/db" in caught.value.details
+    assert "managed by shop/dev/db #" in caught.value.details
     assert [(c["id"], c["state"]) for c in clusters(emu)] == [(their_id, "FAILED")]  # untouched, not deleted
-    assert theirs["name"] == clusters(emu)[0]["name"]
 
 
 def test_the_owner_mark_rides_in_the_description_and_never_shows_as_a_change(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    cluster_id, outs, inputs = create(provider, __owner="shop/dev/db", description="Orders")
+    cluster_id, outs, inputs = create(provider, __owner=owner("shop/dev/db"), description="Orders")
     (cluster,) = clusters(emu)
-    assert cluster["properties"]["description"] == "Orders [managed by pulumi: shop/dev/db]"
+    mark = re.fullmatch(
+        r"Orders \[managed by pulumi: shop/dev/db #[0-9a-f]{12}, made by attempt [0-9a-f]{8}\]",
+        cluster["properties"]["description"],
+    )
+    assert mark is not None
     assert outs["description"] == "Orders"
     _, refreshed, _ = provider.read(cluster_id, outs)
     assert refreshed["description"] == "Orders"
-    again = provider.check(inputs, cluster_inputs(__owner="shop/dev/db", description="Orders"))
+    again = provider.check(inputs, cluster_inputs(__owner=owner("shop/dev/db"), description="Orders"))
     assert provider.diff(cluster_id, refreshed, again.inputs).changes == DIFF_NONE
-    # a retry of our own create continues our cluster
+
+
+def test_a_second_create_of_a_resource_that_handed_its_cluster_over_takes_nothing(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """`pulumi up --replace` checks the resource once, with no history, then creates and deletes the old
+    cluster (engine-call-sequences.md §4): a create that took the cluster the state holds would hand the
+    engine the very cluster it then deletes."""
+    cluster_id, _, _ = create(provider)
     emu.admin.clear_requests()
-    assert provider.create(again.inputs)[0] == cluster_id
+    ((field, reason),) = provider.check({}, cluster_inputs()).failures
+    assert field == "name" and "`pulumi up --replace`" in reason and "allow_empty_replacement" in reason
+    with pytest.raises(ProviderCallError) as caught:
+        provider.create(cluster_inputs())
+    assert f"cluster {cluster_id} ('orders-db', AVAILABLE" in caught.value.details
+    assert mutating(emu) == [] and [c["id"] for c in clusters(emu)] == [cluster_id]
 
 
 def test_check_refuses_a_backup_that_does_not_exist(provider: ProviderProcess, emu: RunningEmulator) -> None:
@@ -536,27 +600,30 @@ def test_an_in_place_restore_whose_answer_was_lost_is_not_sent_again_by_the_next
     assert emu.backups_of(cluster_id) == restored  # once
 
 
-def test_a_second_cluster_with_this_resources_mark_is_deleted_by_the_create(
+def test_clusters_of_this_resources_identity_that_no_note_proves_are_never_taken_or_deleted(
     provider: ProviderProcess, emu: RunningEmulator
 ) -> None:
-    """Two creates of one resource from two machines: no state can track the second cluster. A cluster of
-    the same name with another resource's mark is never touched."""
+    """Two creates of one resource on two machines: neither cluster is proven to this machine, so neither
+    is taken and neither is deleted as a duplicate: a state may hold one. Another resource's cluster of
+    the same name is never touched either."""
     from tests.emulator.conftest import Raw
     from tests.payloads import cluster_properties
 
-    def made_with(mark: str) -> str:
-        properties = cluster_properties(name="orders-db", description=f"Orders [managed by pulumi: {mark}]")
-        created: str = Raw(emu).create(properties)["id"]
+    def made_with(label: str, attempt: str) -> str:
+        identity = owner(label).partition(" #")[2]
+        description = f"Orders [managed by pulumi: {label} #{identity}, made by attempt {attempt}]"
+        created: str = Raw(emu).create(cluster_properties(name="orders-db", description=description))["id"]
         return created
 
-    ours = [made_with("shop/dev/db"), made_with("shop/dev/db")]
-    theirs = made_with("shop/prod/db")
+    ours = [made_with("shop/dev/db", "0000000a"), made_with("shop/dev/db", "0000000b")]
+    theirs = made_with("shop/prod/db", "0000000c")
     emu.admin.clear_requests()
-    kept_id, _, _ = create(provider, __owner="shop/dev/db")
-    assert kept_id == ours[0]  # the older one, both being AVAILABLE
-    assert {c["id"] for c in clusters(emu)} == {ours[0], theirs}
-    assert ("DELETE", f"/clusters/{ours[1]}") in mutating(emu)
-    assert not [call for call in mutating(emu) if theirs in call[1]]
+    failures = provider.check({}, cluster_inputs(__owner=owner("shop/dev/db"))).failures
+    assert [field for field, _ in failures] == ["name"]
+    with pytest.raises(ProviderCallError):
+        provider.create(cluster_inputs(__owner=owner("shop/dev/db")))
+    assert {c["id"] for c in clusters(emu)} == {*ours, theirs}
+    assert mutating(emu) == []
 
 
 def test_an_in_place_restore_that_ends_failed_is_reported_not_done_and_not_sent_again(
@@ -587,3 +654,38 @@ def test_an_in_place_restore_that_ends_failed_is_reported_not_done_and_not_sent_
     assert len([r for r in emu.admin.requests() if r["method"] == "PUT"]) == 1
     (cluster,) = clusters(emu)
     assert "restoreFromBackup" not in str(cluster["properties"])
+
+
+def test_a_cluster_of_this_identity_made_elsewhere_meanwhile_is_named_and_never_deleted(
+    emu: RunningEmulator,
+) -> None:
+    """A create interrupted on another machine, carried out by the service only while this machine's rerun
+    creates: this create cannot prove the other cluster is nobody's, so it keeps its own, names the other
+    one, and deletes nothing."""
+    from tests.emulator.conftest import Raw
+    from tests.payloads import cluster_properties
+
+    emu.admin.set_pace(create="manual")
+    inputs = cluster_inputs()
+    label, _, digest = inputs["__owner"].partition(" #")
+    with ProviderProcess() as process:
+        process.configure({"ionos:token": emu.token, "ionos:endpoint": emu.api_url})
+        checked = process.check({}, inputs)
+        done: dict[str, str] = {}
+        worker = threading.Thread(target=lambda: done.update(id=process.create(checked.inputs)[0]))
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not clusters(emu):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (ours,) = clusters(emu)
+        description = f"Orders [managed by pulumi: {label} #{digest}, made by attempt 0badf00d]"
+        stranger = Raw(emu).create(cluster_properties(name="orders-db", description=description))["id"]
+        for cluster in clusters(emu):
+            emu.admin.advance(cluster["id"])
+        worker.join(timeout=60)
+    said = process.stderr()
+    assert done["id"] == ours["id"]
+    assert {c["id"] for c in clusters(emu)} == {ours["id"], stranger}
+    assert not [r for r in mutating(emu) if r[0] == "DELETE"]
+    assert f"cluster {stranger} ('orders-db'" in said and "it is not deleted here" in said

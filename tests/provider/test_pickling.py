@@ -19,7 +19,7 @@ import pytest
 from ionos_postgres_pulumi import PostgresV2Cluster, PostgresV2ClusterArgs
 from ionos_postgres_pulumi.provider.cluster_provider import PostgresV2ClusterProvider
 from ionos_postgres_pulumi.provider.engine.pickling import leaked_wrappers, unwrap_leaked_pickler_sorting
-from tests.payloads import cluster_inputs
+from tests.payloads import resource_inputs
 
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 
@@ -49,7 +49,7 @@ def pristine_pickler() -> Iterator[None]:
 
 
 def cluster_args(index: int) -> PostgresV2ClusterArgs:
-    return PostgresV2ClusterArgs(**cluster_inputs(name=f"db-{index:05d}"))
+    return PostgresV2ClusterArgs(**resource_inputs(name=f"db-{index:05d}"))
 
 
 def declare(count: int, start: int = 0) -> tuple[list[PostgresV2Cluster], list[int]]:

@@ -149,14 +149,49 @@ def test_a_replacement_is_not_held_to_the_old_clusters_limits() -> None:
 
 
 def test_the_owner_mark() -> None:
-    assert marks.with_marks("Orders", "shop/dev/db") == "Orders [managed by pulumi: shop/dev/db]"
-    assert marks.with_marks("", "shop/dev/db") == "[managed by pulumi: shop/dev/db]"
-    assert marks.with_marks("Orders [managed by pulumi: old/x/y]", "shop/dev/db").count("managed by") == 1
-    assert marks.owner_of("Orders [managed by pulumi: shop/dev/db]") == "shop/dev/db"
+    owner = marks.Owner("shop/dev/db", "0123456789ab")
+    mark = marks.Mark(owner, "made", "7c1e09ab")
+    written = "Orders [managed by pulumi: shop/dev/db #0123456789ab, made by attempt 7c1e09ab]"
+    assert marks.with_marks("Orders", mark) == written
+    assert marks.with_marks("", mark) == written.removeprefix("Orders ")
+    assert (
+        marks.with_marks(written, marks.Mark(marks.Owner("x/y/z", "ffffffffffff"))).count("managed by") == 1
+    )
+    assert marks.mark_of(written) == mark
     assert marks.owner_of("Orders") is None
-    assert marks.without_marks("Orders [managed by pulumi: shop/dev/db]") == "Orders"
-    wire = payloads.create_properties(normalize(cluster_inputs(__owner="shop/dev/db"))).to_wire()
-    assert wire["description"] == "Orders [managed by pulumi: shop/dev/db]"
+    assert marks.without_marks(written) == "Orders"
+    inputs = normalize(cluster_inputs(__owner=str(owner)))
+    wire = payloads.create_properties(inputs, mark).to_wire()
+    assert wire["description"] == written
+
+
+def test_a_mark_is_found_wherever_it_stands_and_reads_as_written() -> None:
+    """Text typed after the mark in the console keeps it a mark; a name with spaces reads as written (no
+    %20); brackets and control characters cannot end a mark early."""
+    owner = marks.Owner("shop/dev/orders db [eu]\n", "0123456789ab")
+    written = marks.with_marks("Orders", marks.Mark(owner, "adopted", "00ff00ff"))
+    assert "orders db %5Beu%5D%0A" in written and "%20" not in written
+    appended = written + " - edited in the console"
+    assert marks.mark_of(appended) == marks.Mark(owner, "adopted", "00ff00ff")
+    assert marks.without_marks(appended) == "Orders - edited in the console"
+    alone = marks.with_marks("", marks.Mark(owner)) + " typed later"
+    assert marks.owner_of(alone) == owner
+    assert marks.without_marks(alone) == "typed later"
+    restored = marks.with_marks("Orders", marks.Mark(owner), restored="2026-07-01T07:00:00Z")
+    assert marks.restored_to(restored + " more") == "2026-07-01T07:00:00Z"
+    assert marks.without_marks(restored) == "Orders"
+
+
+def test_a_description_that_reads_as_a_mark_is_refused_at_preview() -> None:
+    for text in (
+        "Orders DB [managed by pulumi: team-a]",
+        "[Restored  by Pulumi to now]",
+        "x [MANAGED BY PULUMI",
+    ):
+        found = failures(cluster_inputs(description=text))
+        assert list(found) == ["description"]
+        assert repr(text) in found["description"] and "reads as the mark" in found["description"]
+    assert failures(cluster_inputs(description="Orders (managed by the team)")) == {}
 
 
 def test_in_place_restore_is_fine_on_an_existing_cluster() -> None:
@@ -185,7 +220,7 @@ def test_durations() -> None:
 
 def test_create_payload_uses_the_wire_names() -> None:
     inputs = normalize(cluster_inputs(connection_pooler="SESSION"))
-    wire = payloads.create_properties(inputs).to_wire()
+    wire = payloads.create_properties(inputs, None).to_wire()
     assert wire["instances"] == {"count": 1, "ram": 4, "cores": 2, "storageSize": 20}
     assert wire["backup"] == {"location": "eu-central-3", "retentionDays": 7}
     assert wire["maintenanceWindow"] == {"time": "03:00:00", "dayOfTheWeek": "Sunday"}
@@ -207,7 +242,7 @@ def test_create_from_backup_payload() -> None:
             }
         )
     )
-    wire = payloads.create_properties(inputs).to_wire()
+    wire = payloads.create_properties(inputs, None).to_wire()
     assert wire["restoreFromBackup"] == {
         "sourceBackupId": source,
         "recoveryTargetDatetime": "2026-07-01T09:00:00Z",
@@ -216,11 +251,11 @@ def test_create_from_backup_payload() -> None:
 
 def test_ensure_payload_is_the_whole_cluster_with_credentials() -> None:
     inputs = normalize(cluster_inputs(description=""))
-    wire = payloads.ensure_properties(inputs).to_wire()
+    wire = payloads.ensure_properties(inputs, None).to_wire()
     assert wire["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
     assert "description" not in wire
     assert set(wire) >= {"name", "version", "instances", "connection", "maintenanceWindow", "backup"}
-    restored = payloads.ensure_properties(inputs, restore_to="2026-07-01T09:00:00+02:00").to_wire()
+    restored = payloads.ensure_properties(inputs, None, restore_to="2026-07-01T09:00:00+02:00").to_wire()
     assert restored["restoreFromBackup"] == {"recoveryTargetDatetime": "2026-07-01T07:00:00Z"}
 
 

@@ -15,7 +15,7 @@ from pulumi import automation as auto
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from scripts.pulumi_project import Engine, write_project
 from tests.engine import PASSWORD, configure
-from tests.payloads import cluster_inputs, set_path
+from tests.payloads import resource_inputs, set_path
 from tests.reliability.conftest import Scenario, count_plaintext, mutating_calls
 
 pytestmark = pytest.mark.e2e
@@ -160,7 +160,7 @@ def rejected_at_preview(
 def test_bad_input_is_rejected_at_preview(
     preview_stack: auto.Stack, emu: RunningEmulator, figures: Scenario, path: str, value: Any, field: str
 ) -> None:
-    inputs = set_path(cluster_inputs(name="bad-input-case"), path, value)
+    inputs = set_path(resource_inputs(name="bad-input-case"), path, value)
     secrets = [value] if "password" in path else []
     output, problem = rejected_at_preview(preview_stack, emu, figures, inputs, secrets)
     assert problem.startswith(f"property {field} "), problem
@@ -186,7 +186,7 @@ SECRET_SHAPES: list[tuple[str, Any, str]] = [
 def test_a_secret_of_the_wrong_shape_is_never_shown(
     preview_stack: auto.Stack, emu: RunningEmulator, figures: Scenario, path: str, value: Any, field: str
 ) -> None:
-    inputs = set_path(cluster_inputs(name="bad-input-case"), path, value)
+    inputs = set_path(resource_inputs(name="bad-input-case"), path, value)
     _, problem = rejected_at_preview(preview_stack, emu, figures, inputs, [SECRET])
     assert problem.startswith(f"property {field} "), problem
     assert "(hidden)" in problem
@@ -219,11 +219,11 @@ def test_changes_the_service_refuses_are_rejected_at_preview(
     field: str,
     says: str,
 ) -> None:
-    project = project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    project = project_with(tmp_path, {"existing": resource_inputs(name="existing")})
     stack = engine.stack(project, "dev")
     configure(stack, emu)
     stack.up(color="never")
-    project_with(tmp_path, {"existing": cluster_inputs(name="existing", **change)})
+    project_with(tmp_path, {"existing": resource_inputs(name="existing", **change)})
     emu.admin.clear_requests()
     with pytest.raises(auto.CommandError) as caught:
         stack.preview(color="never")
@@ -231,7 +231,7 @@ def test_changes_the_service_refuses_are_rejected_at_preview(
     (problem,) = errors_by_resource(str(caught.value))["existing"]
     assert problem.startswith(f"property {field} ")
     assert says in problem
-    project_with(tmp_path, {"existing": cluster_inputs(name="existing")})
+    project_with(tmp_path, {"existing": resource_inputs(name="existing")})
     stack.destroy(color="never")
     assert figures.mutating_calls_for_invalid_input == 0
 
@@ -240,7 +240,7 @@ def test_missing_credentials_are_rejected_at_preview(
     engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("IONOS_TOKEN", raising=False)
-    stack = engine.stack(project_with(tmp_path, {"no-token": cluster_inputs(name="no-token")}), "dev")
+    stack = engine.stack(project_with(tmp_path, {"no-token": resource_inputs(name="no-token")}), "dev")
     stack.set_config("ionos:endpoint", auto.ConfigValue(emu.api_url))
     emu.admin.clear_requests()
     with pytest.raises(auto.CommandError) as caught:

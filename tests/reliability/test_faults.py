@@ -20,8 +20,9 @@ from ionos_postgres_pulumi.emulator.testing import (
     restart_process,
     start_process,
 )
-from tests.payloads import PASSWORD, cluster_inputs
-from tests.provider.harness import ProviderCallError, ProviderProcess
+from tests.e2e.clusters import release
+from tests.payloads import PASSWORD, cluster_inputs, owner
+from tests.provider.harness import ProviderCallError, ProviderProcess, create_killed_midway
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
 
 
@@ -195,7 +196,7 @@ def test_the_emulator_restarted_mid_provisioning(tmp_path: Path, figures: Scenar
         kill_process(emulator)
 
 
-OWNER = "shop/dev/orders"  # as PostgresV2Cluster marks its clusters: the resource's project/stack/name
+OWNER = owner("shop/dev/orders")  # as PostgresV2Cluster hands it over: the resource's label and identity
 
 
 def posted(emulator: RunningEmulator) -> list[dict[str, Any]]:
@@ -204,23 +205,8 @@ def posted(emulator: RunningEmulator) -> list[dict[str, Any]]:
 
 def create_killed_during_a_slow_post(emulator: RunningEmulator, env: dict[str, str]) -> None:
     """`pulumi up` (its provider process) killed with SIGKILL while the service is still on its POST."""
-    first = ProviderProcess(env=env)
-    first.configure({"ionos:token": emulator.token, "ionos:endpoint": emulator.api_url})
-    checked = first.check({}, cluster_inputs(__owner=OWNER))
-
-    def create() -> None:
-        with pytest.raises(ProviderCallError):  # the engine never hears back
-            first.create(checked.inputs)
-
-    worker = threading.Thread(target=create)
-    worker.start()
-    deadline = time.monotonic() + 30
-    while not posted(emulator):
-        assert time.monotonic() < deadline, "the POST never arrived"
-        time.sleep(0.05)
-    first.process.kill()
-    worker.join(timeout=30)
-    first.close()
+    endpoint = (emulator.token, emulator.api_url)
+    create_killed_midway(endpoint, cluster_inputs(__owner=OWNER), lambda: bool(posted(emulator)), env)
 
 
 def test_a_post_slower_than_the_read_timeout(emu: RunningEmulator, figures: Scenario) -> None:
@@ -272,23 +258,33 @@ def test_kill_9_during_a_slow_post_then_an_immediate_rerun(
         rerun.finish(figures)
 
 
-def test_a_rerun_from_another_machine_deletes_the_second_cluster(
+def test_a_rerun_from_another_machine_takes_nothing_it_cannot_prove_and_adopts_when_asked(
     emu: RunningEmulator, tmp_path: Path, figures: Scenario
 ) -> None:
-    """Without the note (another machine), the rerun POSTs; the first POST's cluster shows up while the
-    rerun waits, and the rerun deletes it: it carries the same mark, and no state tracks it."""
-    emu.admin.set_pace(create="6s")
+    """The first machine's `pulumi up` was killed during its POST; the rerun comes from another machine (a
+    fresh CI runner), without the note. The cluster carries this resource's identity, but nothing proves
+    that no state holds it: the rerun makes nothing and deletes nothing, names the cluster and the ways
+    forward; taking the mark out of its description and adopting it, as the message says, makes it the
+    stack's."""
     emu.admin.add_fault("delay", seconds=2.0, times=1, method="POST")
     create_killed_during_a_slow_post(emu, {"IONOS_PG_JOURNAL": str(tmp_path / "first-machine")})
+    deadline = time.monotonic() + 30
+    while not emu.admin.clusters():  # the service carries the first POST out after all
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    (orphan,) = emu.admin.clusters()
     rerun = Session(emu, env={"IONOS_PG_JOURNAL": str(tmp_path / "second-machine")})
     try:
-        cluster_id, outs, _ = rerun.create(__owner=OWNER)
+        ((field, reason),) = rerun.process.check({}, cluster_inputs(__owner=OWNER)).failures
+        rerun.shown.append(reason)
+        assert field == "name" and "remove the `[managed by pulumi: ...]` mark" in reason
+        assert len(posted(emu)) == 1 and [c["id"] for c in emu.admin.clusters()] == [orphan["id"]]
+        release(emu, orphan["id"])  # as the message says
+        cluster_id, outs, _ = rerun.create(__owner=OWNER, adopt_existing_id=orphan["id"])
     finally:
         rerun.finish(figures)
-    assert outs["state"] == "AVAILABLE"
-    assert len(posted(emu)) == 2
-    assert [c["id"] for c in emu.admin.clusters()] == [cluster_id]
-    assert f"deleting it, keeping {cluster_id}" in rerun.shown[-1]  # the provider's log
+    assert cluster_id == orphan["id"] and outs["state"] == "AVAILABLE"
+    assert len(posted(emu)) == 1
 
 
 def test_an_in_place_restore_is_sent_once_across_runs(emu: RunningEmulator, figures: Scenario) -> None:

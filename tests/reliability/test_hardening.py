@@ -17,7 +17,7 @@ from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thr
 from ionos_postgres_pulumi.provider.api.redaction import secret_spellings
 from scripts.pulumi_project import Engine, write_project
 from tests.engine import configure
-from tests.payloads import cluster_inputs
+from tests.payloads import cluster_inputs, resource_inputs
 from tests.provider.harness import ProviderProcess
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates
 
@@ -78,7 +78,7 @@ def cases_project(where: Path, cases: dict[str, dict[str, Any]]) -> Path:
 def test_any_name_and_any_description_stay_tracked_and_settle(
     engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario, name: str, description: str
 ) -> None:
-    inputs = cluster_inputs(name="orders-db", description=description)
+    inputs = resource_inputs(name="orders-db", description=description)
     stack = engine.stack(cases_project(tmp_path, {name: inputs}), "dev")
     configure(stack, emu)
     stack.up(color="never")

@@ -10,20 +10,24 @@ error: a new cluster is made, and the preview says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from enum import Enum
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
 from ..api import PostgresClient, rules
 from ..api.models import ClusterRead
+from ..engine.handover import REPLACING_KEY
 from ..progress import warn
 from ..rules import fields
 from ..rules.diffing import comparable
-from ..rules.inputs import OWNER_KEY, get_path
-from ..rules.marks import made_by, owner_of
+from ..rules.inputs import get_path
+from ..rules.marks import Owner, made_by, mark_of
 from ..rules.outputs import described
 from ..rules.validation import transition_violations
+from . import identity
+from .journal import Attempt
 from .waiting import read_or_gone
 
 FIELD = "adopt_existing_id"
@@ -33,8 +37,48 @@ def find(client: PostgresClient, cluster_id: str) -> ClusterRead | None:
     return read_or_gone(client, cluster_id, "adopt it")
 
 
-def preview(client: PostgresClient, inputs: Mapping[str, Any]) -> list[CheckFailure]:
+class Verdict(Enum):
+    ADOPT = "adopt"
+    ADOPTED_ALREADY = "adopted already"  # by this resource: the program's adopt_existing_id is history
+
+
+def verdict(cluster: ClusterRead, owner: Owner, attempts: Sequence[Attempt]) -> Verdict | str:
+    """Whether `adopt_existing_id` adopts this cluster now, or why not (a refusal, in words).
+
+    adopt_existing_id is read only when the resource is new to the stack, and a program keeps it after the
+    adoption: a cluster whose mark says this resource adopted it already is not adopted again (a forced
+    replacement of it must not take it back for the new resource). A cluster that carries this resource's
+    own mark is never adopted unless this machine's note proves it was never handed over: the engine may be
+    about to delete it (a forced replacement of the resource that holds it)."""
+    mark = mark_of(cluster.properties.description)
+    if mark is None or identity.proves(attempts, cluster):
+        return Verdict.ADOPT
+    if mark.owner.identity != owner.identity:
+        return (
+            f"cluster {cluster.id} is {made_by(mark.owner)}: two resources must not manage one cluster. "
+            f"Remove {FIELD} to make a new cluster here, or remove the cluster from that stack first"
+        )
+    if mark.origin == "adopted":
+        return Verdict.ADOPTED_ALREADY
+    return (
+        f"cluster {cluster.id} carries this resource's own mark ({mark.owner}), and nothing on this machine "
+        "shows that no state holds it: if this stack's state holds it (a forced replacement, a taint), the "
+        "engine would delete it once the create took it. Nothing was changed. If no state holds it (a "
+        f"create interrupted on another machine), {identity.RELEASE}"
+    )
+
+
+def adopted_already(cluster: ClusterRead) -> str:
+    return (
+        f"{FIELD}: cluster {cluster.id} ({cluster.name!r}) was adopted by this resource already, so it is "
+        "not adopted again: the create goes on as for a new cluster (a stack's state may hold that one)"
+    )
+
+
+def preview(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner) -> list[CheckFailure]:
     cluster_id = str(inputs[FIELD])
+    if cluster_id == inputs.get(REPLACING_KEY):
+        return []  # the cluster this replacement replaces: a new one is made, as the replacement's plan says
     cluster = find(client, cluster_id)
     if cluster is None:
         warn(
@@ -42,15 +86,12 @@ def preview(client: PostgresClient, inputs: Mapping[str, Any]) -> list[CheckFail
             "cluster instead (as for a new stack of a program written for another environment)"
         )
         return []
-    owner = owner_of(cluster.properties.description)
-    if owner and owner != inputs.get(OWNER_KEY):
-        return [
-            CheckFailure(
-                FIELD,
-                f"cluster {cluster_id} is {made_by(owner)}: two resources must not manage one cluster. "
-                f"Remove {FIELD} to make a new cluster here, or remove the cluster from that stack first",
-            )
-        ]
+    decided = verdict(cluster, owner, identity.proven_attempts(client, owner))
+    if isinstance(decided, str):
+        return [CheckFailure(FIELD, decided)]
+    if decided is Verdict.ADOPTED_ALREADY:
+        warn(adopted_already(cluster))
+        return []
     current = described(cluster)
     refused = refusals(current, inputs)
     if refused:

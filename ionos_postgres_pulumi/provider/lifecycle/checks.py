@@ -18,16 +18,19 @@ from ..api import ApiError, ConfigurationError, MissingCredentialsError, Postgre
 from ..api.models import BackupRead
 from ..config import CONFIG_TOKEN, StackConfig
 from ..engine import handover
-from ..engine.handover import CARRY_OVER_KEY
+from ..engine.handover import CARRY_OVER_KEY, REPLACING_KEY
+from ..engine.internals import HIDDEN_INPUTS, INTERNALS, OLD_OUTPUTS
 from ..errors import ProviderError
 from ..progress import warn
 from ..rules.diffing import replaces_the_cluster
 from ..rules.inputs import in_place_restore_target, is_unknown
+from ..rules.marks import Owner
 from ..rules.timestamps import moment
 from ..rules.validation import is_major_upgrade
-from . import adopting, replacing
+from . import adopting, identity, replacing
 from .catalog import Catalog, fetch_catalog
 from .clients import client_for
+from .journal import Attempt
 
 
 def service_failures(
@@ -65,6 +68,7 @@ def _with_client(
     failures = _against(fetch_catalog(client), client.region, inputs, olds)
     failures += _restore_source_failures(client, inputs, str(inputs["location"]))
     if olds and replaces_the_cluster(olds, inputs):
+        INTERNALS.require(f"replacing cluster {olds.get('name')!r}", OLD_OUTPUTS, HIDDEN_INPUTS)
         found, carried = replacing.plan(client, olds, old_outputs, inputs)
         handover.remember_plan(urn, carried)
         if carried is not None:
@@ -72,9 +76,12 @@ def _with_client(
         return failures + found
     if olds:
         return failures + _in_place_restore_failures(client, inputs, olds, old_outputs)
+    INTERNALS.require(f"creating cluster {inputs.get('name')!r}", HIDDEN_INPUTS)
     handover.hand_over(inputs, urn)
+    owner = identity.owner_of_inputs(inputs)
+    failures += _identity_failures(client, inputs, owner, urn)
     if inputs.get("adopt_existing_id"):
-        failures += adopting.preview(client, inputs)
+        failures += adopting.preview(client, inputs, owner)
     if in_place_restore_target(inputs):
         warn(
             "restore_from_backup.recovery_target_datetime alone rewinds an existing cluster in place; "
@@ -82,6 +89,47 @@ def _with_client(
             "empty, an adopted one keeps its data)"
         )
     return failures
+
+
+def _identity_failures(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, urn: str
+) -> list[CheckFailure]:
+    """What the region holds that this new resource must not take, or may continue (`identity`)."""
+    name = str(inputs["name"])
+    other = identity.NAMES.ask((client.base_url, client.region), name, urn, owner)
+    if other is not None:
+        reason = (
+            f"{name!r} is also asked for in {client.region} by another resource of this program ({other}); "
+            "one name is one cluster: give one of them another name"
+        )
+        return [CheckFailure("name", reason)]
+    attempts = identity.proven_attempts(client, owner)
+    adopted = _adopted_id(client, inputs, owner, attempts)
+    found = identity.REGIONS.survey(client, owner, name, attempts, {inputs.get(REPLACING_KEY), adopted})
+    refused = identity.refusal(
+        found, owner, name, client.region, inputs.get("allow_empty_replacement") is True
+    )
+    if refused:
+        return [CheckFailure("name", refused)]
+    if found.best is not None:
+        warn(
+            f"an interrupted create of this resource made {identity.describe(found.best)}, noted on this "
+            "machine and never handed to the stack: `pulumi up` continues with it"
+        )
+    return []
+
+
+def _adopted_id(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: list[Attempt]
+) -> str | None:
+    """The cluster `adopt_existing_id` will adopt (as it is now: not one this resource adopted already)."""
+    wanted = inputs.get("adopt_existing_id")
+    if not isinstance(wanted, str) or wanted == inputs.get(REPLACING_KEY):
+        return None
+    cluster = adopting.find(client, wanted)
+    if cluster is None or adopting.verdict(cluster, owner, attempts) is not adopting.Verdict.ADOPT:
+        return None
+    return cluster.id
 
 
 def _against(

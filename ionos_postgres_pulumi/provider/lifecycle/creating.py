@@ -1,58 +1,59 @@
-"""Creating a cluster, and never a second one: find the cluster an earlier attempt made before a POST,
-and after a POST whose answer was lost.
+"""Creating a cluster: a new one, or the one this resource's own interrupted attempt made and never handed to
+the engine; never a second one, and never one it cannot prove it made (`identity`).
 
-Every create looks for a cluster of the exact name carrying this resource's mark (`rules.marks`)
-first: a retried or killed create continues that cluster instead of making another. A cluster of the same
-name without the mark is somebody else's and is never taken over.
-
-A POST whose outcome is unknown is never followed by a second one until the first is settled: without an
-answer, the service may still be carrying it out, so the create looks for the cluster until a POST it
-received would have become visible (twice the read timeout, and a little), and a note in the `journal`
-makes a fresh provider process on this machine (`pulumi up` killed and run again) wait just as long. If
-two clusters with this resource's mark and name exist all the same (a rerun from another machine), the
-create keeps one and deletes the others: no state tracks them.
+Each attempt is noted on this machine before its request (`journal`) and writes its id into the cluster's
+mark: a rerun of a killed `pulumi up`, or of a POST whose answer was lost, finds that cluster by the note
+and continues it. A POST whose outcome is unknown is never followed by a second one until the first is
+settled: without an answer, the service may still be carrying it out, so the create looks for the cluster
+until a POST it received would have become visible (twice the read timeout, and a little), and the note makes
+a fresh provider process on this machine wait just as long. Clusters of this resource's noted attempts
+beside the one kept (one that showed up late) are removed: they are proven never to have reached any state.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..api import ApiError, PostgresClient
 from ..api.models import ClusterRead
 from ..engine.handover import CARRY_OVER_KEY, REPLACING_KEY
 from ..errors import ClusterGone, ProviderError, failed
-from ..progress import duration, report
+from ..progress import duration, report, warn
 from ..rules import payloads
-from ..rules.inputs import OWNER_KEY, timeout_seconds
-from ..rules.marks import made_by, owner_of
+from ..rules.inputs import timeout_seconds
+from ..rules.marks import Mark, Owner
 from ..rules.timestamps import moment
-from . import adopting, deleting, journal, updating, waiting
+from . import adopting, deleting, identity, journal, updating, waiting
+from .journal import Attempt
 from .waiting import Transition
 
 # After an answer that is an error (the service is done with the request): a short look, for visibility.
 LOOK_AFTER_AN_ERROR = 3.5
 # After the delete of a replaced cluster, its backup's window closes (its latest time is set) within this.
 BACKUP_SETTLES_WITHIN = 60.0
-STATE_RANK = {"AVAILABLE": 0, "UPDATING": 1, "PROVISIONING": 2}
 
 
 @dataclass(frozen=True)
 class Found:
-    """The cluster to wait for, and when this call's POST made it (None: an earlier attempt did)."""
+    """The cluster to wait for, the attempt it belongs to, and when this call's POST made it (None: an
+    earlier attempt did)."""
 
     cluster: ClusterRead
+    attempt: Attempt
     posted_at: float | None = None
 
 
 class ClusterKept(ProviderError):
-    """The create failed after its cluster was made; the cluster exists (the stack's state should keep it)."""
+    """The create failed after its cluster was made (or taken for adoption): the stack's state should keep
+    it; once it does, the attempt's note is no longer needed (`journal.handed_over(key, attempt)`)."""
 
-    def __init__(self, message: str, cluster: ClusterRead) -> None:
+    def __init__(self, message: str, cluster: ClusterRead, key: str, attempt: str) -> None:
         super().__init__(message)
-        self.cluster = cluster
+        self.cluster, self.key, self.attempt = cluster, key, attempt
 
 
 class Discarded(ProviderError):
@@ -60,22 +61,34 @@ class Discarded(ProviderError):
 
 
 def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
-    adopt = inputs.get("adopt_existing_id")
-    if adopt:
-        existing = adopting.find(client, adopt)
-        if existing is not None:
-            return _adopt(client, existing, inputs)
-        report(f"adopt_existing_id: there is no cluster {adopt} in {client.region}; making a new cluster")
-    found = _find_or_create(client, inputs)
+    owner = identity.owner_of_inputs(inputs)
+    place, name = (client.base_url, client.region), str(inputs["name"])
+    identity.NAMES.hold(place, name, owner)
     try:
-        return _finish(client, found, inputs)
+        key = identity.journal_key(client, owner)
+        adopted = _adopt_if_asked(client, inputs, owner, key)
+        return adopted if adopted is not None else _create(client, inputs, owner, key)
+    finally:
+        identity.NAMES.release(place, name, owner)
+        identity.REGIONS.changed(client)
+
+
+def _create(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> ClusterRead:
+    found = _find_or_post(client, inputs, owner, key)
+    try:
+        cluster = _finish(client, found, inputs, owner, key)
     except (Discarded, ClusterGone):
+        journal.handed_over(key, found.attempt.attempt)  # nothing of it is left to prove
         raise
     except ProviderError as exc:
-        raise ClusterKept(str(exc), found.cluster) from None
+        raise ClusterKept(str(exc), found.cluster, key, found.attempt.attempt) from None
+    journal.handed_over(key, found.attempt.attempt)
+    return cluster
 
 
-def _finish(client: PostgresClient, found: Found, inputs: Mapping[str, Any]) -> ClusterRead:
+def _finish(
+    client: PostgresClient, found: Found, inputs: Mapping[str, Any], owner: Owner, key: str
+) -> ClusterRead:
     """Until the cluster made (or found) is AVAILABLE with the desired state, and alone."""
     cluster = waiting.until_available(
         client,
@@ -91,49 +104,108 @@ def _finish(client: PostgresClient, found: Found, inputs: Mapping[str, Any]) -> 
         # compare): bring it to the desired state. The PUT is safe to repeat.
         cluster = updating.apply(client, cluster, inputs, restore_to=None)
     try:
-        _remove_duplicates(client, inputs, keep=cluster)  # one that showed up meanwhile
+        _remove_leftovers(client, inputs, owner, key, keep=cluster)
     except ApiError as exc:
         raise ProviderError(
-            f"cluster {cluster.id} is AVAILABLE, but looking for duplicates failed: {exc}"
+            f"cluster {cluster.id} is AVAILABLE, but looking for leftovers of earlier attempts failed: {exc}"
         ) from None
     return cluster
 
 
-def _adopt(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]) -> ClusterRead:
-    """An adopted cluster is never deleted here, even FAILED: the desired state is applied to it."""
-    report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
-    cluster = waiting.until_settled(client, cluster.id, timeout_seconds(inputs, "create"))
-    return updating.apply(client, cluster, inputs, restore_to=None)
-
-
-def _find_or_create(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
-    existing = find_own(client, inputs) or _await_an_unsettled_post(client, inputs)
-    if existing is not None:
-        report(
-            f"found cluster {existing.name!r} ({existing.id}, {existing.state}) from an earlier attempt; "
-            "continuing with it instead of creating another"
-        )
-        return Found(existing)
-    return _post(client, inputs)
-
-
-def _journal_key(client: PostgresClient, inputs: Mapping[str, Any]) -> str:
-    return journal.key_of(client.base_url, client.region, str(inputs.get(OWNER_KEY) or ""), inputs["name"])
-
-
-def _await_an_unsettled_post(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
-    """A POST of an earlier provider process on this machine got no answer: wait for what it may make."""
-    noted = journal.unsettled(_journal_key(client, inputs))
-    if noted is None:
+def _adopt_if_asked(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str
+) -> ClusterRead | None:
+    """The cluster `adopt_existing_id` names, adopted, when this resource is new to the stack; None when
+    the create goes on as for a new cluster."""
+    adopt = inputs.get("adopt_existing_id")
+    if not adopt:
         return None
-    posted_at, settle_until = noted
-    report(
-        f"an earlier create of cluster {inputs['name']!r} ({_ago(posted_at)}) got no answer and may still be "
-        f"carried out; looking for it for up to {duration(settle_until - time.time())} before creating one"
+    if adopt == inputs.get(REPLACING_KEY):
+        report(f"adopt_existing_id names cluster {adopt}, which this change replaces: a new cluster is made")
+        return None
+    existing = adopting.find(client, adopt)
+    if existing is None:
+        report(f"adopt_existing_id: there is no cluster {adopt} in {client.region}; making a new cluster")
+        return None
+    verdict = adopting.verdict(existing, owner, journal.attempts(key))
+    if verdict is adopting.Verdict.ADOPTED_ALREADY:
+        report(adopting.adopted_already(existing))
+        return None
+    if isinstance(verdict, str):
+        raise ProviderError(verdict)
+    return _adopt(client, existing, inputs, owner, key)
+
+
+def _adopt(
+    client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any], owner: Owner, key: str
+) -> ClusterRead:
+    """An adopted cluster is never deleted here, even FAILED: the desired state is applied to it, and a
+    failure after that keeps it in the stack's state."""
+    attempt = _attempt(client, "adopted", str(inputs["name"]), cluster.id)
+    journal.begin(key, attempt)
+    report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
+    try:
+        cluster = waiting.until_settled(client, cluster.id, timeout_seconds(inputs, "create"))
+        cluster = updating.apply(client, cluster, inputs, None, mark=Mark(owner, "adopted", attempt.attempt))
+    except ProviderError as exc:
+        raise ClusterKept(str(exc), cluster, key, attempt.attempt) from None
+    journal.handed_over(key, attempt.attempt)
+    return cluster
+
+
+def _attempt(client: PostgresClient, origin: str, name: str, cluster_id: str | None = None) -> Attempt:
+    now = time.time()
+    settle = journal.settle_seconds(client.timeouts.read)
+    return Attempt(secrets.token_hex(4), origin, name, now, now + settle, cluster_id)
+
+
+def _find_or_post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> Found:
+    attempts = journal.attempts(key)
+    found = _sorted(client, inputs, owner, attempts)
+    refused = identity.refusal(
+        found, owner, str(inputs["name"]), client.region, inputs.get("allow_empty_replacement") is True
     )
-    found = _look_until(client, inputs, settle_until)
-    journal.forget(_journal_key(client, inputs))
-    return found
+    if refused:
+        raise ProviderError(refused)
+    best = found.best or _await_an_unsettled_post(client, inputs, owner, attempts)
+    if best is None:
+        return _post(client, inputs, owner, key)
+    attempt = next(a for a in attempts if identity.proves([a], best))
+    journal.made(key, attempt.attempt, best.id)
+    report(
+        f"found cluster {best.name!r} ({best.id}, {best.state}), which an earlier attempt of this resource "
+        f"made ({attempt.origin} by attempt {attempt.attempt}, noted on this machine) and never handed over; "
+        "continuing with it instead of creating another"
+    )
+    return Found(best, attempt)
+
+
+def _sorted(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: Sequence[Attempt]
+) -> identity.Sorted:
+    """The clusters of the wanted name and of the names earlier attempts used, looked up right before
+    anything is sent (the check, just before, looked at the whole region)."""
+    names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+    fresh = {c.id: c for name in names for c in client.list_clusters(name=name)}
+    return identity.sort_out(
+        fresh.values(), owner, str(inputs["name"]), attempts, {inputs.get(REPLACING_KEY)}
+    )
+
+
+def _await_an_unsettled_post(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: Sequence[Attempt]
+) -> ClusterRead | None:
+    """A POST of an earlier provider process on this machine got no answer: wait for what it may make."""
+    unsettled = [a for a in attempts if a.cluster_id is None and a.settle_until > time.time()]
+    if not unsettled:
+        return None
+    latest = max(unsettled, key=lambda a: a.settle_until)
+    report(
+        f"an earlier create of cluster {latest.name!r} ({_ago(latest.began_at)}) got no answer and may still "
+        f"be carried out; looking for it for up to {duration(latest.settle_until - time.time())} before "
+        "creating one"
+    )
+    return _look_until(client, inputs, owner, unsettled, latest.settle_until)
 
 
 def _carried_over(client: PostgresClient, inputs: Mapping[str, Any]) -> payloads.Restore | None:
@@ -164,44 +236,71 @@ def _carried_over(client: PostgresClient, inputs: Mapping[str, Any]) -> payloads
     return payloads.Restore(backup_id, point)
 
 
-def _post(client: PostgresClient, inputs: Mapping[str, Any]) -> Found:
+def _post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> Found:
     carried = _carried_over(client, inputs)
-    key, posted_at = _journal_key(client, inputs), time.monotonic()
-    settle = journal.settle_seconds(client.timeouts.read)
-    journal.note(key, settle)
+    attempt = _attempt(client, "made", str(inputs["name"]))
+    journal.begin(key, attempt)
+    posted_at = time.monotonic()
+    body = payloads.create_properties(inputs, Mark(owner, "made", attempt.attempt), carried)
     try:
-        created = client.create_cluster(payloads.create_properties(inputs, carried))
+        created = client.create_cluster(body)
     except ApiError as exc:
-        if not exc.outcome_unknown:
-            journal.forget(key)
-            raise ProviderError(f"cluster {inputs['name']!r} was not created: {exc}") from None
-        if not exc.answered:
-            # Counted from now, not from the first try: the POST that got no answer may have been sent
-            # late (after the API's rate limit held it back), and the note tells the next run as much.
-            journal.note(key, settle)
-        found = _look_until(client, inputs, time.time() + (LOOK_AFTER_AN_ERROR if exc.answered else settle))
-        if found is None and not exc.answered:
-            raise _unsettled(inputs, client, exc, settle) from None  # the note stays for the next run
-        journal.forget(key)
-        if found is None:
-            raise ProviderError(
-                f"cluster {inputs['name']!r} was not created: {exc}; the service answered and no cluster of "
-                "that name appeared, so running `pulumi up` again is safe"
-            ) from None
-        report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
-        return Found(found, posted_at)  # made by this request (this resource's mark, and nothing before it)
-    journal.forget(key)
+        return _after_an_unclear_post(client, inputs, owner, key, attempt, exc, posted_at)
+    journal.made(key, attempt.attempt, created.id)
     report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
-    return Found(created, time.monotonic())
+    return Found(created, attempt, time.monotonic())
 
 
-def _look_until(client: PostgresClient, inputs: Mapping[str, Any], until: float) -> ClusterRead | None:
-    """This resource's cluster, looked for until the wall-clock time `until` (once at least)."""
+def _after_an_unclear_post(
+    client: PostgresClient,
+    inputs: Mapping[str, Any],
+    owner: Owner,
+    key: str,
+    attempt: Attempt,
+    error: ApiError,
+    posted_at: float,
+) -> Found:
+    if not error.outcome_unknown:
+        journal.handed_over(key, attempt.attempt)  # the service said no: nothing was made
+        raise ProviderError(f"cluster {inputs['name']!r} was not created: {error}") from None
+    settle = journal.settle_seconds(client.timeouts.read)
+    if not error.answered:
+        # Counted from now, not from the first try: the POST that got no answer may have been sent late
+        # (after the API's rate limit held it back), and the note tells the next run as much.
+        attempt = replace(attempt, settle_until=time.time() + settle)
+        journal.begin(key, attempt)
+    until = time.time() + (LOOK_AFTER_AN_ERROR if error.answered else settle)
+    found = _look_until(client, inputs, owner, [attempt], until)
+    if found is None and not error.answered:
+        raise _unsettled(inputs, client, error, settle) from None  # the note stays for the next run
+    if found is None:
+        journal.handed_over(key, attempt.attempt)
+        raise ProviderError(
+            f"cluster {inputs['name']!r} was not created: {error}; the service answered and no cluster of "
+            "this attempt appeared, so running `pulumi up` again is safe"
+        ) from None
+    journal.made(key, attempt.attempt, found.id)
+    report(f"the create request lost its answer, but cluster {found.id} exists; continuing")
+    return Found(found, attempt, posted_at)  # made by this request: it carries this attempt's id
+
+
+def _look_until(
+    client: PostgresClient,
+    inputs: Mapping[str, Any],
+    owner: Owner,
+    attempts: Sequence[Attempt],
+    until: float,
+) -> ClusterRead | None:
+    """A cluster one of `attempts` made, looked for until the wall-clock time `until` (once at least)."""
     pause = 0.5
-    while (found := find_own(client, inputs)) is None and time.time() < until:
+    while True:
+        names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+        clusters = [c for name in names for c in client.list_clusters(name=name)]
+        found = identity.sort_out(clusters, owner, str(inputs["name"]), attempts).best
+        if found is not None or time.time() >= until:
+            return found
         time.sleep(max(0.05, min(pause, until - time.time())))
         pause = min(5.0, pause * 2)
-    return found
 
 
 def _unsettled(
@@ -209,10 +308,10 @@ def _unsettled(
 ) -> ProviderError:
     return ProviderError(
         f"the request to create cluster {inputs['name']!r} got no answer ({error}). For {duration(settle)} "
-        f"no cluster of that name with this resource's mark appeared in {client.region}, so the service most "
-        "likely did not carry it out, but that cannot be ruled out: it may still appear. Running `pulumi up` "
-        "again looks for it first (on this machine it waits for it a while longer), and if both clusters "
-        "show up while it creates, it keeps one and deletes the other"
+        f"no cluster of this attempt appeared in {client.region}, so the service most likely did not carry "
+        "it out, but that cannot be ruled out: it may still appear. The attempt is noted on this machine: "
+        "running `pulumi up` again here looks for it first (and waits for it a while longer), and continues "
+        "with it if it shows up"
     )
 
 
@@ -220,94 +319,36 @@ def _ago(wall_time: float) -> str:
     return f"{duration(max(0.0, time.time() - wall_time))} ago"
 
 
-def find_own(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead | None:
-    """The cluster an earlier attempt of this create made: same name and owner mark (or, for clusters
-    made without one, the same network and backup location). Anything else is somebody else's."""
-    name = inputs["name"]
-    same_name = _same_name(client, inputs)
-    owner = inputs.get(OWNER_KEY)
-    if owner:
-        mine = _marked_by(owner, same_name)
-    else:
-        mine = [c for c in same_name if not owner_of(c.properties.description) and _same_identity(c, inputs)]
-    if len(mine) > 1 and not owner:
-        ids = ", ".join(c.id for c in mine)
-        raise ProviderError(
-            f"several clusters named {name!r} in {client.region} match this resource ({ids}); "
-            "choose one with adopt_existing_id"
+def _remove_leftovers(
+    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str, keep: ClusterRead
+) -> None:
+    """Clusters of this resource's other noted attempts (a POST whose answer was lost that showed up late):
+    proven never handed to any state, so nothing else can track them: removed. One that carries this
+    resource's identity but no note of this machine (a create interrupted elsewhere, carried out late) is
+    named, never deleted: a state may hold it."""
+    attempts = [a for a in journal.attempts(key) if a.cluster_id != keep.id]
+    names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+    clusters = [c for name in names for c in client.list_clusters(name=name) if c.id != keep.id]
+    found = identity.sort_out(clusters, owner, str(inputs["name"]), attempts, {inputs.get(REPLACING_KEY)})
+    for stranger in found.unproven:
+        warn(
+            f"{identity.describe(stranger)} also carries this resource's identity, made by an attempt this "
+            "machine did not note (a create interrupted on another machine, carried out late?); it is not "
+            "deleted here, as a state may hold it (after a forced replacement, the engine deletes it next): "
+            f"if none does, delete it by hand. This resource keeps {keep.id}"
         )
-    if mine:
-        return _ranked(mine, keep=None)[0]  # others of this mark are removed once the create is done
-    if same_name:
-        others = ", ".join(f"{c.id} ({made_by(owner_of(c.properties.description))})" for c in same_name)
-        raise ProviderError(
-            f"a cluster named {name!r} already exists in {client.region}: {others}. This resource does "
-            "not take it over: give it another name, or adopt that cluster with adopt_existing_id"
-        )
-    return None
-
-
-def _same_name(client: PostgresClient, inputs: Mapping[str, Any]) -> list[ClusterRead]:
-    """The region's clusters of the exact name, but the one this create replaces (a forced replacement, which
-    the engine makes before it deletes the old cluster): that one is never taken for the new one."""
-    name, replaced = inputs["name"], inputs.get(REPLACING_KEY)
-    # The service's name filter matches a part of the name, whatever its case: compare here.
-    return [
-        c
-        for c in client.list_clusters(name=name)
-        if c.name == name and c.state != "DESTROYING" and c.id != replaced
-    ]
-
-
-def _remove_duplicates(client: PostgresClient, inputs: Mapping[str, Any], keep: ClusterRead) -> None:
-    """Clusters with this resource's mark and name beside `keep` (a rerun from another machine): no state
-    tracks them. A list that does not show `keep` yet (a stale list, right after the create) removes
-    nothing."""
-    owner = inputs.get(OWNER_KEY)
-    if not owner:
-        return
-    mine = _marked_by(owner, _same_name(client, inputs))
-    if not any(c.id == keep.id for c in mine):
-        return
-    kept, *duplicates = _ranked(mine, keep.id)
-    _delete_duplicates(client, kept, duplicates)
-
-
-def _marked_by(owner: str, clusters: list[ClusterRead]) -> list[ClusterRead]:
-    return [c for c in clusters if owner_of(c.properties.description) == owner]
-
-
-def _ranked(mine: list[ClusterRead], keep: str | None) -> list[ClusterRead]:
-    """This resource's clusters, the one to keep first: `keep`, else the furthest along, else the oldest."""
-    return sorted(
-        mine, key=lambda c: (c.id != keep, STATE_RANK.get(c.state or "", 3), str(c.metadata.created_date))
-    )
-
-
-def _delete_duplicates(client: PostgresClient, kept: ClusterRead, duplicates: list[ClusterRead]) -> None:
-    for duplicate in duplicates:
+    for leftover in found.mine:
         report(
-            f"cluster {duplicate.id} ({duplicate.state}) carries this resource's mark and name beside "
-            f"{kept.id}: a second create that no state tracks; deleting it, keeping {kept.id}"
+            f"cluster {leftover.id} ({leftover.state}) was made by an earlier attempt of this resource whose "
+            f"answer was lost, and no state holds it; deleting it, keeping {keep.id}"
         )
         try:
-            client.delete_cluster(duplicate.id)
+            client.delete_cluster(leftover.id)
         except ApiError as exc:
             if not exc.is_not_found:
-                report(f"could not delete cluster {duplicate.id}: {exc}; delete it yourself")
-
-
-def _same_identity(cluster: ClusterRead, inputs: Mapping[str, Any]) -> bool:
-    connection, backup = cluster.properties.connection, cluster.properties.backup
-    wanted = inputs.get("connection") or {}
-    return (
-        connection is not None
-        and backup is not None
-        and connection.datacenter_id == wanted.get("datacenter_id")
-        and str(connection.lan_id) == str(wanted.get("lan_id"))
-        and connection.primary_instance_address == wanted.get("primary_instance_address")
-        and backup.location == inputs.get("backup_location")
-    )
+                report(f"could not delete cluster {leftover.id}: {exc}; delete it yourself")
+                continue
+        journal.handed_over(key, *(a.attempt for a in attempts if identity.proves([a], leftover)))
 
 
 def _discard_failed(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]) -> ProviderError:

@@ -18,15 +18,16 @@ from pydantic import ValidationError
 
 from ..api import ApiError, ConfigurationError
 from ..config import StackConfig
-from ..engine.calls import current_call, fail_keeping
+from ..engine.calls import EngineCall, current_call, fail_keeping, the_call
+from ..engine.internals import HIDDEN_INPUTS, INTERNALS, PARTIAL_CREATE
 from ..engine.server import concurrency
 from ..errors import ProviderError
 from ..progress import report
 from ..rules.diffing import decide
-from ..rules.inputs import from_engine, timeout_seconds
+from ..rules.inputs import ENGINE_PROTECTS_KEY, from_engine, timeout_seconds
 from ..rules.outputs import inputs_from_outputs, outputs
 from ..secret_filter import hidden
-from . import checks, creating, deleting, updating
+from . import checks, creating, deleting, identity, journal, updating
 from .clients import after_a_rotation, client_for
 
 P = ParamSpec("P")
@@ -79,16 +80,20 @@ def service_failures(
 @in_a_slot
 def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any]]:
     inputs = from_engine(props)
+    INTERNALS.require(f"creating cluster {inputs.get('name')!r}", HIDDEN_INPUTS, PARTIAL_CREATE)
+    call = the_call("creating a cluster")
     try:
         with client_for(inputs["location"], config) as client:
             cluster = creating.create(client, inputs)
     except creating.ClusterKept as kept:
-        raise _kept_in_the_state(kept, inputs) from None
+        raise _kept_in_the_state(kept, inputs, call) from None
     report(f"cluster {inputs['name']!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
     return cluster.id, outputs(cluster, inputs)
 
 
-def _kept_in_the_state(kept: creating.ClusterKept, inputs: dict[str, Any]) -> ProviderError:
+def _kept_in_the_state(
+    kept: creating.ClusterKept, inputs: dict[str, Any], call: EngineCall | None
+) -> ProviderError:
     """A create that failed after its cluster was made: the cluster goes into the state all the same."""
     cluster = kept.cluster
     message = hidden(  # it reaches the engine in the partial-create result, past the server's filter
@@ -96,10 +101,12 @@ def _kept_in_the_state(kept: creating.ClusterKept, inputs: dict[str, Any]) -> Pr
         "continues with it, and `pulumi destroy` deletes it",
         inputs,
     )
-    if fail_keeping(current_call(), cluster.id, outputs(cluster, inputs), inputs, message):
+    if fail_keeping(call, cluster.id, outputs(cluster, inputs), inputs, message):
+        journal.handed_over(kept.key, kept.attempt)
         return ProviderError(message)
     return ProviderError(
-        f"{kept} Cluster {cluster.id} ({cluster.name!r}) exists but is NOT in the stack's state: delete it "
+        f"{kept} Cluster {cluster.id} ({cluster.name!r}) exists but is NOT in the stack's state; it is noted "
+        "on this machine, so the next `pulumi up` here continues with it. Elsewhere: delete it "
         f"(DELETE /clusters/{cluster.id}), or adopt it with adopt_existing_id={cluster.id!r}"
     )
 
@@ -137,12 +144,26 @@ def update(
 @reported("deleting the cluster failed")
 @in_a_slot
 def delete(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> None:
-    if props.get("deletion_protection") is True:
-        raise ProviderError(
-            f"cluster {props.get('name')!r} ({cluster_id}) has deletion_protection on, so it was not "  # noqa: S608
-            "deleted. To delete it, turn the protection off with an update first: set "
-            "deletion_protection=False (for a PostgresCluster, in its arguments) and run `pulumi up`; then "
-            "run the destroy again"
-        )
+    if props.get("deletion_protection") is True and props.get(ENGINE_PROTECTS_KEY) is not True:
+        raise ProviderError(_protected(cluster_id, props, current_call()))  # the engine does not guard it
     with client_for(props["location"], config) as client:
-        deleting.delete_and_wait(client, cluster_id, timeout_seconds(props, "delete"))
+        try:
+            deleting.delete_and_wait(client, cluster_id, timeout_seconds(props, "delete"))
+        finally:
+            identity.REGIONS.changed(client)
+
+
+def _protected(cluster_id: str, props: Mapping[str, Any], call: EngineCall | None) -> str:
+    """Advice that, followed, deletes this cluster and nothing else: `pulumi up --target` changes this
+    resource only (a plain `pulumi up` would create again what this destroy deleted already)."""
+    urn = (
+        call.urn
+        if call is not None and call.urn
+        else "<this resource's URN, from `pulumi stack --show-urns`>"
+    )
+    return (
+        f"cluster {props.get('name')!r} ({cluster_id}) has deletion_protection on, so it was not deleted. To "
+        "delete it, turn the protection off for this resource alone: with the resource in the program and "
+        f"deletion_protection=False, run `pulumi up --target '{urn}'`; then run the destroy (or the removal) "
+        "again"
+    )

@@ -22,8 +22,8 @@ from ..errors import ProviderError, failed, gone
 from ..progress import duration, report
 from ..rules import payloads
 from ..rules.diffing import Decision
-from ..rules.inputs import in_place_restore_target, timeout_seconds
-from ..rules.marks import restored_to
+from ..rules.inputs import in_place_restore_target, owner_in, timeout_seconds
+from ..rules.marks import Mark, kept_mark, restored_to
 from ..rules.payloads import restore_moment
 from . import journal, waiting
 from .waiting import BUSY, Transition
@@ -148,12 +148,14 @@ def apply(
     inputs: Mapping[str, Any],
     restore_to: str | None,
     deadline: float | None = None,
+    mark: Mark | None = None,
 ) -> ClusterRead:
     """PUT the whole desired cluster and wait until the change is done, by `deadline` (default: the
-    update timeout from now)."""
+    update timeout from now). The cluster keeps its mark's origin (`mark` to write another: an adoption)."""
     if deadline is None:
         deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
-    answer, before = _put(client, before, inputs, restore_to, deadline)
+    mark = mark or kept_mark(before.properties.description, owner_in(inputs))
+    answer, before = _put(client, before, inputs, restore_to, deadline, mark)
     report(f"applying the change to cluster {before.name!r} ({before.id})")
     transition = Transition.RESTORE if restore_to else Transition.UPDATE
     grace = waiting.FailedGrace(timeout_seconds(inputs, "failed"))
@@ -166,9 +168,10 @@ def _put(
     inputs: Mapping[str, Any],
     restore_to: str | None,
     deadline: float,
+    mark: Mark | None,
 ) -> tuple[ClusterRead, ClusterRead]:
     """The PUT's answer, and the cluster as it was just before the PUT that was accepted."""
-    desired = payloads.ensure_properties(inputs, restore_to)
+    desired = payloads.ensure_properties(inputs, mark, restore_to)
     key = _restore_key(client, before.id, restore_to) if restore_to else None
     while True:
         if key:

@@ -207,7 +207,7 @@ def _timed_out(cluster_id: str, transition: Transition, exc: WaitTimeout, keep: 
             "Run `pulumi up` again when it answers."
         )
     advice = (
-        "It is kept: the next `pulumi up` finds it by name and continues waiting instead of creating another."
+        "It is kept: the next `pulumi up` continues waiting for it instead of creating another."
         if keep
         else "Run `pulumi up` again to continue, or raise the timeouts input."
     )

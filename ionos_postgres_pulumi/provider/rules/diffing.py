@@ -13,7 +13,15 @@ from typing import Any
 
 from ..api.regions import is_region, normalize_region
 from ..engine.handover import CARRY_OVER_KEY
-from .inputs import KNOWN_INPUTS, PROVIDER_ONLY, REPLACE_ON_CHANGE, contains_unknown, is_unknown
+from .inputs import (
+    KNOWN_INPUTS,
+    OWNER_KEY,
+    PROVIDER_ONLY,
+    REPLACE_ON_CHANGE,
+    contains_unknown,
+    is_unknown,
+    owner_in,
+)
 
 # Inputs read only when the cluster is created; changing them later means nothing.
 CREATE_ONLY = ("adopt_existing_id",)
@@ -33,8 +41,13 @@ class Decision:
 
     def detailed(self) -> dict[str, str]:
         """Each changed input and what its change does: "update", or "update-replace" for those that force
-        a new cluster (what a reviewer of `pulumi preview --diff` needs to see)."""
-        return {key: "update-replace" if key in self.replaces else "update" for key in self.changed}
+        a new cluster (what a reviewer of `pulumi preview --diff` needs to see). Hidden inputs are the
+        provider's: the engine shows none of them."""
+        return {
+            key: "update-replace" if key in self.replaces else "update"
+            for key in self.changed
+            if not key.startswith("__")
+        }
 
     @property
     def touches_the_cluster(self) -> bool:
@@ -53,6 +66,8 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
             changed.append(key)
             if key in REPLACE_ON_CHANGE:
                 replaces.append(key)
+    if moved(olds, news):
+        changed.append(OWNER_KEY)  # the cluster's mark must name the resource as it is now
 
     in_place_restore = False
     restore_change = _restore_change(olds.get("restore_from_backup"), news.get("restore_from_backup"))
@@ -78,6 +93,13 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
         in_place_restore=in_place_restore,
         repair=olds.get("state") == "FAILED",
     )
+
+
+def moved(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+    """Whether the resource's identity changed under its cluster: the stack, project or organization was
+    renamed (the engine rewrote the URNs in the state, the cluster's mark still names the old one)."""
+    old, new = owner_in(olds), owner_in(news)
+    return old is not None and new is not None and old.identity != new.identity
 
 
 def _restore_change(old: Any, new: Any) -> str | None:
@@ -109,6 +131,12 @@ def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Deci
     if decision.replaces:
         return []
     said = []
+    if moved(olds, news):
+        said.append(
+            f"this resource is now {owner_in(news)} (it was {owner_in(olds)}: its stack or project was "
+            "renamed): `pulumi up` writes the new name into its cluster's mark, so that a new stack of the "
+            "old name never mistakes the cluster for its own"
+        )
     if "connection" in decision.changed:
         said.append("connection changes: the cluster moves in your network, and open connections are cut")
     old_count, new_count = (

@@ -17,6 +17,7 @@ from typing import Any
 from pulumi.output import Unknown
 
 from . import fields
+from .marks import Owner
 
 # Inputs that only steer the provider: never sent to the API, never a reason to touch the cluster.
 SAFETY_FLAGS = ("deletion_protection", "allow_major_version_upgrade", "allow_empty_replacement")
@@ -50,12 +51,22 @@ COMPUTED_OUTPUTS = ("cluster_id", "dns_name", "state", "status_message", "port",
 DEFAULT_TIMEOUTS: Mapping[str, str] = {"create": "60m", "update": "60m", "delete": "60m", "failed": "10m"}
 INT_INPUTS = tuple(f.input_path for f in fields.INPUT_FIELDS if f.rule.json_type is int)
 
-# Who made a cluster: "<project>/<stack>/<resource name>", set by PostgresV2Cluster, hidden from diffs
-# (a leading "__"); see `rules.marks`.
+# Which resource the inputs belong to: "<label> #<identity>", set by PostgresV2Cluster, hidden from diffs
+# (a leading "__"); see `rules.marks.Owner`.
 OWNER_KEY = "__owner"
+# Set when deletion_protection was known when the program declared the resource, and so became the engine's
+# `protect`: the engine then enforces it, at preview, and `pulumi state unprotect` lifts it as the engine's
+# own advice says. Without it (a value known only later), the provider's delete refuses by itself.
+ENGINE_PROTECTS_KEY = "__engine_protects"
+HIDDEN_KEPT = (OWNER_KEY, ENGINE_PROTECTS_KEY)  # hidden inputs the outputs keep too
 
 _DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 LONGEST_TIMEOUT = 30 * 24 * 3600
+
+
+def owner_in(inputs: Mapping[str, Any]) -> Owner | None:
+    """The resource the inputs belong to, as `PostgresV2Cluster` wrote it (None when it is not there)."""
+    return Owner.parse(inputs.get(OWNER_KEY))
 
 
 def is_unknown(value: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...limits import POSTGRES_PORT
 from . import fields
-from .inputs import KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
+from .inputs import HIDDEN_KEPT, KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
 from .marks import without_marks
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str,
     for key in ("username", "database"):
         credentials.setdefault(key, get_path(inputs, f"credentials.{key}"))
     credentials["password"] = get_path(inputs, "credentials.password")
-    for key in NOT_API_FIELDS:
+    for key in (*NOT_API_FIELDS, *HIDDEN_KEPT):  # what a later diff and delete read
         if inputs.get(key) is not None:
             outs[key] = copy.deepcopy(inputs[key])
     username, password, database = (credentials.get(key) for key in ("username", "password", "database"))

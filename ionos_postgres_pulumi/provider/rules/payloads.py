@@ -13,8 +13,8 @@ from typing import Any
 
 from ..api import models, rules
 from . import fields
-from .inputs import OWNER_KEY, get_path, in_place_restore_target, set_path
-from .marks import with_marks
+from .inputs import get_path, in_place_restore_target, set_path
+from .marks import Mark, with_marks
 
 
 def restore_moment(text: str) -> str:
@@ -22,13 +22,13 @@ def restore_moment(text: str) -> str:
     return rules.parse_timestamp(text).isoformat().replace("+00:00", "Z")
 
 
-def _wire_properties(inputs: Mapping[str, Any], restored: str | None) -> dict[str, Any]:
+def _wire_properties(inputs: Mapping[str, Any], restored: str | None, mark: Mark | None) -> dict[str, Any]:
     wire: dict[str, Any] = {}
     for field in fields.INPUT_FIELDS:
         value = get_path(inputs, field.input_path)
         if value is not None:
             set_path(wire, field.rule.api_path, value)
-    wire["description"] = with_marks(wire.get("description"), inputs.get(OWNER_KEY), restored)
+    wire["description"] = with_marks(wire.get("description"), mark, restored)
     if not wire["description"]:
         del wire["description"]
     return wire
@@ -43,10 +43,11 @@ class Restore:
 
 
 def create_properties(
-    inputs: Mapping[str, Any], carried: Restore | None = None
+    inputs: Mapping[str, Any], mark: Mark | None, carried: Restore | None = None
 ) -> models.ClusterCreateProperties:
-    """The cluster to create; `carried`: the backup a replacement carries the old cluster's data over from."""
-    wire = _wire_properties(inputs, restored=None)
+    """The cluster to create, marked as this attempt's (`mark`); `carried`: the backup a replacement carries
+    the old cluster's data over from."""
+    wire = _wire_properties(inputs, None, mark)
     restore = inputs.get("restore_from_backup") or {}
     if restore.get("source_backup_id"):
         when = restore.get("recovery_target_datetime")
@@ -58,11 +59,13 @@ def create_properties(
     return models.ClusterCreateProperties.model_validate(wire)
 
 
-def ensure_properties(inputs: Mapping[str, Any], restore_to: str | None = None) -> models.ClusterProperties:
-    """The full desired cluster for a PUT, credentials included; an in-place restore when asked. The mark
-    of the inputs' in-place restore goes with every PUT, so that a later PUT keeps it."""
+def ensure_properties(
+    inputs: Mapping[str, Any], mark: Mark | None, restore_to: str | None = None
+) -> models.ClusterProperties:
+    """The full desired cluster for a PUT, credentials included, with the owner's `mark`; an in-place restore
+    when asked. The mark of the inputs' in-place restore goes with every PUT, so that a later PUT keeps it."""
     target = in_place_restore_target(inputs)
-    wire = _wire_properties(inputs, restore_moment(target) if target else None)
+    wire = _wire_properties(inputs, restore_moment(target) if target else None, mark)
     if restore_to:
         wire["restoreFromBackup"] = {"recoveryTargetDatetime": rules.parse_timestamp(restore_to)}
     return models.ClusterProperties.model_validate(wire)

@@ -24,6 +24,7 @@ from .inputs import (
     is_unknown,
     parse_duration,
 )
+from .marks import mark_like
 
 Violations = list[rules.Violation]
 # Objects that hold a secret: a value of the wrong shape is never shown, it may be the secret itself.
@@ -47,6 +48,7 @@ def violations(inputs: Mapping[str, Any], olds: Mapping[str, Any] | None = None)
         found.append(strict)
     found.extend(_restore_violations(inputs))
     found.extend(_provider_only_violations(inputs))
+    found.extend(_mark_violations(inputs))
     if olds and not replaces_the_cluster(olds, inputs):
         found.extend(transition_violations(olds, inputs))
     return _without_the_password(found, inputs)
@@ -87,6 +89,22 @@ def _unknown_fields(inputs: Mapping[str, Any]) -> Violations:
         for key in sorted(set(given) - fields):
             found.append(rules.Violation(f"{parent}.{key}", given[key], rule, secret=secret))
     return found
+
+
+def _mark_violations(inputs: Mapping[str, Any]) -> Violations:
+    """A description that would read as one of the provider's marks (to a person in the console, or to the
+    provider, which finds marks anywhere in the description) is the user's text no longer."""
+    description = inputs.get("description")
+    if not isinstance(description, str):
+        return []
+    found = mark_like(description)
+    if found is None:
+        return []
+    rule = (
+        f"contains {found!r}, which reads as the mark this provider writes into the descriptions of the "
+        "clusters it manages; word it otherwise"
+    )
+    return [rules.Violation("description", description, rule)]
 
 
 def _location_violations(inputs: Mapping[str, Any]) -> Violations:
