@@ -35,6 +35,17 @@ from semver import VersionInfo
 
 REPO = Path(__file__).resolve().parent.parent
 LANGUAGE_HOST = "pulumi-language-python"
+# The virtualenv that Pulumi.yaml names for the projects written or copied here: the Python of their programs
+# and of their provider processes (an inline program and its providers run with this process's Python). This
+# checkout's .venv, unless IONOS_PG_VIRTUALENV names another: CI's floor run names .venv-floor, which holds
+# every dependency at its declared floor, and runs pytest with its Python too.
+VIRTUALENV_VARIABLE = "IONOS_PG_VIRTUALENV"
+
+
+def project_virtualenv() -> Path:
+    """IONOS_PG_VIRTUALENV, or this checkout's .venv."""
+    named = os.environ.get(VIRTUALENV_VARIABLE, "")
+    return Path(named).absolute() if named else REPO / ".venv"
 
 
 def ensure_cli() -> list[Path]:
@@ -175,13 +186,14 @@ def _program_path(project_dir: Path) -> Iterator[None]:
             sys.path.remove(str(project_dir))
 
 
-def write_project(directory: Path, name: str, program: str, virtualenv: Path = REPO / ".venv") -> Path:
-    """A Pulumi project whose program runs with `virtualenv` (by default this checkout's), as Pulumi.yaml's
-    `virtualenv` option tells the language host and the dynamic-provider plugin."""
+def write_project(directory: Path, name: str, program: str, virtualenv: Path | None = None) -> Path:
+    """A Pulumi project whose program runs with `virtualenv` (by default `project_virtualenv()`), as
+    Pulumi.yaml's `virtualenv` option tells the language host and the dynamic-provider plugin."""
     directory.mkdir(parents=True, exist_ok=True)
+    venv = virtualenv if virtualenv is not None else project_virtualenv()
     settings = {
         "name": name,
-        "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(virtualenv)}},
+        "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(venv)}},
     }
     (directory / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
     (directory / "__main__.py").write_text(program)

@@ -29,6 +29,15 @@ os.environ["IONOS_PG_JOURNAL"] = tempfile.mkdtemp(prefix="ionos-pg-journal-")
 SESSION_MARK = ("IONOS_PG_TEST_SESSION", f"{os.getpid()}-{time.time_ns()}")
 os.environ[SESSION_MARK[0]] = SESSION_MARK[1]
 LEFTOVER_GRACE = 15.0  # seconds for processes that are ending (a server shutting down, a provider noticing)
+PROVIDER_TESTS = Path(__file__).parent / "provider"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """All of tests/provider is `bridge` (pyproject.toml's markers): its calls go through the SDK's own
+    provider server, and its units test each piece of provider/engine/ against the installed SDK."""
+    for item in items:
+        if item.path.is_relative_to(PROVIDER_TESTS):
+            item.add_marker(pytest.mark.bridge)
 
 
 def still_running(grace: float) -> list[Process]:

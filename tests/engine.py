@@ -18,7 +18,7 @@ from pulumi import automation as auto
 
 from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
-from scripts.pulumi_project import REPO, Engine, ensure_cli
+from scripts.pulumi_project import REPO, Engine, ensure_cli, project_virtualenv
 
 PASSWORD = "E2e-Passw0rd!"
 PACE = "create=1s,update=1s,restore=1s,delete=1s"
@@ -68,7 +68,7 @@ def copy_project(name: str, destination: Path) -> Path:
         if entry.is_file() and (entry.suffix in {".py", ".yaml"}):
             shutil.copy(entry, target / entry.name)
     settings = yaml.safe_load((target / "Pulumi.yaml").read_text())
-    settings["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+    settings["runtime"]["options"]["virtualenv"] = str(project_virtualenv())
     (target / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
     return target
 

@@ -66,3 +66,24 @@ def test_each_lazy_package_hands_out_exactly_the_names_it_lists() -> None:
             "assert not hasattr(p, 'no_such_name')"
         )
         subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True)
+
+
+def climbs_out_of_its_folder(path: Path) -> list[str]:
+    """Relative imports of a file under a linked folder that reach above that folder: opened through the link
+    at the top (`emulator/handler.py`), the file is module `emulator.handler`, and `..` names nothing."""
+    depth = len(path.relative_to(REPO / ROOT).parts) - 1  # emulator/handler.py: 1; provider/engine/x.py: 2
+    return [
+        "." * node.level + (node.module or "")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.ImportFrom) and node.level > depth
+    ]
+
+
+def test_no_file_of_the_emulator_or_the_components_imports_from_above_its_folder() -> None:
+    offenders = {
+        str(path.relative_to(REPO)): names
+        for folder in ("emulator", "components")
+        for path in sorted((REPO / ROOT / folder).rglob("*.py"))
+        if (names := climbs_out_of_its_folder(path))
+    }
+    assert offenders == {}

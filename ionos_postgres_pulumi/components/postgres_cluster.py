@@ -43,6 +43,20 @@ class PostgresClusterArgs(ClusterInputs):
 with_field_docs(PostgresClusterArgs)
 
 
+# The component's outputs, registered with the engine (each declared with its words below).
+OUTPUTS = (
+    "dns_name",
+    "cluster_id",
+    "state",
+    "version",
+    "backup_location",
+    "port",
+    "connection_uri",
+    "earliest_recovery_target_time",
+    "latest_recovery_target_time",
+)
+
+
 class PostgresCluster(pulumi.ComponentResource):
     """A PostgreSQL cluster with its version and backup location looked up; its child is the cluster."""
 
@@ -74,48 +88,51 @@ class PostgresCluster(pulumi.ComponentResource):
         `protect` and `retain_on_delete` applied to the cluster itself. It is protected from deletion unless
         `args.deletion_protection` is False."""
         super().__init__("ionos:postgres:PostgresCluster", name, None, opts)
-        location = pulumi.Output.from_input(args.location)
-        values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ClusterInputs)}
-        password = _password_of(args.credentials)
-        values.update(  # looked up whether given or not: a given one is checked against the catalog
-            version=_looked_up(resolve_version, args.location, args.version, password),
-            backup_location=_looked_up(
-                resolve_backup_location, args.location, args.backup_location, password
-            ),
-        )
-        for key, default in DEFAULTS.items():
-            values[key] = default if values[key] is None else values[key]
-        values["name"] = name if args.name is None else args.name
-        # A default is chosen once, when the cluster is made: a later run must not upgrade it because the
-        # service recommends a newer version, nor replace it because another backup location appeared.
-        chosen_once = [f for f in ("version", "backup_location") if getattr(args, f) is None]
         self.cluster = PostgresV2Cluster(
-            name, PostgresV2ClusterArgs(**values), child_options(self, opts, chosen_once)
+            name, cluster_args(name, args), child_options(self, opts, chosen_once(args))
         )
+        self._take_outputs(self.cluster, pulumi.Output.from_input(args.location))
+        self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
 
-        self.dns_name = self.cluster.dns_name
-        self.cluster_id = self.cluster.id
-        self.state = self.cluster.state
-        self.version = self.cluster.version
-        self.backup_location = self.cluster.backup_location
-        self.port = self.cluster.port
-        self.connection_uri = pulumi.Output.secret(self.cluster.connection_uri)
-        active = pulumi.Output.all(location, self.cluster.id).apply(lambda v: _active_backup(v[0], v[1]))
+    def _take_outputs(self, cluster: PostgresV2Cluster, location: pulumi.Output[str]) -> None:
+        """What other stacks consume: the cluster's outputs, and its active backup's recovery window."""
+        self.dns_name = cluster.dns_name
+        self.cluster_id = cluster.id
+        self.state = cluster.state
+        self.version = cluster.version
+        self.backup_location = cluster.backup_location
+        self.port = cluster.port
+        self.connection_uri = pulumi.Output.secret(cluster.connection_uri)
+        active = pulumi.Output.all(location, cluster.id).apply(lambda v: _active_backup(v[0], v[1]))
         self.earliest_recovery_target_time = active.apply(lambda b: b.get("earliest_recovery_target_time"))
         self.latest_recovery_target_time = active.apply(lambda b: b.get("latest_recovery_target_time"))
-        self.register_outputs(
-            {
-                "dns_name": self.dns_name,
-                "cluster_id": self.cluster_id,
-                "state": self.state,
-                "version": self.version,
-                "backup_location": self.backup_location,
-                "port": self.port,
-                "connection_uri": self.connection_uri,
-                "earliest_recovery_target_time": self.earliest_recovery_target_time,
-                "latest_recovery_target_time": self.latest_recovery_target_time,
-            }
-        )
+
+
+def cluster_args(name: str, args: PostgresClusterArgs) -> PostgresV2ClusterArgs:
+    """The cluster's inputs: those given, the version and backup location from the catalog, the component's
+    defaults for the rest, and the component's name unless `args.name` gives another."""
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(ClusterInputs)}
+    values.update(from_the_catalog(args))
+    values.update({key: default for key, default in DEFAULTS.items() if values[key] is None})
+    values["name"] = name if args.name is None else args.name
+    return PostgresV2ClusterArgs(**values)
+
+
+def from_the_catalog(args: PostgresClusterArgs) -> dict[str, pulumi.Input[str]]:
+    """The version and the backup location, looked up whether given or not: a given one is checked against
+    the catalog."""
+    password = _password_of(args.credentials)
+    return {
+        "version": _looked_up(resolve_version, args.location, args.version, password),
+        "backup_location": _looked_up(resolve_backup_location, args.location, args.backup_location, password),
+    }
+
+
+def chosen_once(args: PostgresClusterArgs) -> list[str]:
+    """The catalog's choices the program left to the component, kept as chosen when the cluster was made: a
+    later run must not upgrade it because the service recommends a newer version, nor replace it because
+    another backup location appeared."""
+    return [f for f in ("version", "backup_location") if getattr(args, f) is None]
 
 
 def _looked_up(

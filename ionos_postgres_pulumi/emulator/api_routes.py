@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import limits
+from ionos_postgres_pulumi import limits
+
 from .problems import ApiProblem, not_found
 from .routing import Answer, Request, Route, RouteTable
 from .wire import ASCII_DIGITS

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import limits
+from ionos_postgres_pulumi import limits
+
 from .backend import Backend
 from .faults import Faults, RateLimiter
 from .pace import Paces

@@ -21,7 +21,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, cast
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from .. import limits
+from ionos_postgres_pulumi import limits
+
 from .admin_routes import ADMIN_ROUTES
 from .api_routes import API_ROUTES
 from .faults import FaultRule, RateLimiter

@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import limits
+from ionos_postgres_pulumi import limits
+
 from .wire import CONTRACT, iso, plain_metadata
 
 MISSING: Any = object()

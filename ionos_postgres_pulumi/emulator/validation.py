@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import limits
+from ionos_postgres_pulumi import limits
+
 from .problems import ApiProblem
 from .records import MISSING, lookup
 from .wire import ASCII_DIGITS, parse_rfc3339

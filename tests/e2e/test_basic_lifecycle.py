@@ -16,7 +16,7 @@ from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import Engine
 from tests.engine import PASSWORD, configure, copy_project, exported_state, outputs
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bridge]  # detailed diffs, the old outputs at check, -v=9 logs
 PROJECT = "ionos-postgres-basic"
 
 

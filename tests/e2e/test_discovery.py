@@ -16,11 +16,11 @@ import pytest
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from ionos_postgres_pulumi.provider.rules.marks import Mark, Owner, with_marks
-from scripts.pulumi_project import REPO, Engine
+from scripts.pulumi_project import Engine, project_virtualenv
 from tests.engine import configure
 
 pytestmark = pytest.mark.e2e
-COMMAND = str(REPO / ".venv" / "bin" / "ionos-pg-discover")
+COMMAND = str(project_virtualenv() / "bin" / "ionos-pg-discover")
 NETWORK = {"datacenterId": "5a029f4a-72e5-11ec-90d6-0242ac120003", "lanId": "1"}
 
 

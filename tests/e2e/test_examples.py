@@ -10,7 +10,7 @@ import pytest
 from pulumi import automation as auto
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
-from scripts.pulumi_project import REPO, Engine, write_project
+from scripts.pulumi_project import Engine, project_virtualenv, write_project
 from tests.engine import NO_HOST, configure, copy_project
 
 pytestmark = pytest.mark.e2e
@@ -81,13 +81,14 @@ pulumi.export("python", sys.executable)
 """
 
 
+@pytest.mark.bridge  # and with IONOS_PG_VIRTUALENV's Python (CI's floor run)
 def test_with_a_language_host_a_program_runs_as_pulumi_up_runs_it(engine: Engine, tmp_path: Path) -> None:
     if not engine.has_language_host:
         pytest.skip(NO_HOST)
     stack = engine.stack(write_project(tmp_path / "where", "where", WHERE_IT_RUNS), "dev")
     outputs = stack.up(color="never").outputs
     assert outputs["pid"].value != os.getpid()  # a process of its own, started by the language host
-    assert outputs["python"].value == str(REPO / ".venv" / "bin" / "python")  # Pulumi.yaml's virtualenv
+    assert outputs["python"].value == str(project_virtualenv() / "bin" / "python")  # Pulumi.yaml's virtualenv
 
 
 def test_the_basic_example_as_an_inline_program(

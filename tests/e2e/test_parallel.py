@@ -13,7 +13,7 @@ from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import Engine, write_project
 from tests.engine import configure
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.bridge]  # the SDK server's pool, widened
 
 CLUSTERS = 8
 SDK_THREADS = 4

@@ -31,6 +31,7 @@ def tracked_cluster_ids(engine: Engine, stack: auto.Stack) -> list[str]:
     return [r["id"] for r in resources if r["type"].endswith("PostgresV2Cluster")]
 
 
+@pytest.mark.bridge  # the provider finds its engine's address in its arguments (engine/watch.py)
 def test_pulumi_up_killed_mid_create_then_recovered(
     engine: Engine, tmp_path: Path, figures: Scenario
 ) -> None:
