@@ -327,6 +327,24 @@ def test_an_address_whose_port_is_taken_is_passed_over(pg_data_dir: Path) -> Non
             assert query(uri(host), "select 1") == [(1,)]
 
 
+def test_a_replacement_gets_a_new_address(pg: tuple[RunningEmulator, PostgresClient]) -> None:
+    """A replacement deletes the old cluster, then makes the new one from its backup: the new one answers
+    on a new host name, as IONOS gives it one, and the old host name answers no more."""
+    _, client = pg
+    old = create(client, name="replaced")
+    old_host = old.metadata.dns_name or ""
+    query(uri(old_host), "create table orders (id int); insert into orders values (1)")
+    (backup,) = client.list_backups(cluster_id=old.id)
+    client.delete_cluster(old.id)
+    wait_gone(client)
+    new = restored_from(client, {"sourceBackupId": backup.id}, name="replaced")
+    new_host = new.metadata.dns_name or ""
+    assert new_host.startswith("127.10.") and new_host != old_host
+    assert query(uri(new_host), "select id from orders") == [(1,)]
+    with pytest.raises(psycopg.OperationalError):
+        query(uri(old_host), "select 1")
+
+
 def test_an_address_taken_after_its_claim_is_traded_before_the_first_start(pg_data_dir: Path) -> None:
     """A claim is checked, not held: something that starts to listen there between the POST and the server's
     first start (another emulator with its own claims, any program) moves the new cluster elsewhere."""
