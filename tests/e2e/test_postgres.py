@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from pulumi import automation as auto
 
+from ionos_postgres_pulumi.emulator.installations import installed_servers
 from ionos_postgres_pulumi.emulator.pace import Paces
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
 from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import Engine
 from tests.engine import PASSWORD, configure, copy_project
