@@ -30,7 +30,7 @@ import yaml
 from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.installations import installed_servers
 from scripts.pulumi_project import REPO, Engine
 
 DEMO = REPO / ".demo"

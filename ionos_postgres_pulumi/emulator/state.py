@@ -178,7 +178,9 @@ class EmulatorState:
             record.password_verifier = scram_verifier(credentials["password"])
         old_version = record.properties.get("version")
         record.properties = readable_properties(properties, record.properties.get("credentials"))
-        record.previous_version = old_version if old_version != properties["version"] else None
+        if old_version != properties["version"]:
+            record.previous_version = old_version
+        # else: an upgrade that FAILED stays one until a transition completes (its retry starts a new backup)
         record.restore = restore
         record.state = "UPDATING"
         record.status_message = None

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
+from ionos_postgres_pulumi.emulator.installations import installed_servers
 
 NEEDS_POSTGRES = pytest.mark.skipif(
     not installed_servers(),

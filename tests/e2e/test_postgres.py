@@ -1,5 +1,6 @@
 """Through the real engine, with real PostgreSQL behind the emulator: `pulumi up`, then connect with the
-stack's secret connection URI; rotate the password; destroy."""
+stack's secret connection URI; rotate the password; destroy. A major-version upgrade with
+`allow_major_version_upgrade`: the server answers with the new version, the rows kept."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import psycopg
 import pytest
 from pulumi import automation as auto
 
+from ionos_postgres_pulumi.emulator.installations import installed_servers
 from ionos_postgres_pulumi.emulator.pace import Paces
-from ionos_postgres_pulumi.emulator.postgres import installed_servers
 from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import Engine
+from tests.e2e.rows import ROWS, rows, write_rows
 from tests.engine import PASSWORD, configure, copy_project
 
 pytestmark = [
@@ -73,3 +75,37 @@ def test_up_connect_rotate_the_password_destroy(engine: Engine, tmp_path: Path, 
             assert time.monotonic() < deadline, "the server still answers after destroy"
             time.sleep(0.2)
     assert PASSWORD not in "".join(p.read_text(errors="replace") for p in data_dir.glob("*.sqlite3*"))
+
+
+def server_version(uri: str) -> str:
+    with psycopg.connect(uri, connect_timeout=5) as connection:
+        row = connection.execute("select version()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.skipif(
+    not {15, 16} <= set(installed_servers()),
+    reason="needs PostgreSQL 15 and 16 where the emulator finds them: scripts/setup installs Debian's "
+    "postgresql (15) and the pgserver package (16)",
+)
+def test_a_major_upgrade_through_pulumi_up_runs_the_new_version_with_the_rows(
+    engine: Engine, tmp_path: Path, pg_data_dir: Path
+) -> None:
+    with emulator_thread(postgres=True, data_dir=pg_data_dir, paces=Paces.parse("1s")) as emu:
+        stack = engine.stack(copy_project("basic", tmp_path), "dev")
+        configure(stack, emu, version="15")
+        uri = stack.up(color="never").outputs["connectionUri"].value
+        write_rows(uri)
+        assert server_version(uri).startswith("PostgreSQL 15.")
+
+        stack.set_config("ionos-postgres-basic:version", auto.ConfigValue("16"))
+        stack.set_config("ionos-postgres-basic:allowMajorVersionUpgrade", auto.ConfigValue("true"))
+        result = stack.up(color="never")
+        assert result.summary.resource_changes == {"same": 2, "update": 1}
+        assert (result.outputs["version"].value, result.outputs["connectionUri"].value) == ("16", uri)
+        assert server_version(uri).startswith("PostgreSQL 16.")
+        assert rows(uri) == ROWS
+        (cluster,) = emu.admin.clusters()
+        assert (cluster["properties"]["version"], cluster["statusMessage"]) == ("16", None)
+        stack.destroy(color="never")

@@ -15,7 +15,9 @@ import psycopg
 import pytest
 
 from ionos_postgres_pulumi.emulator.addresses import ADDRESSES, port_is_free
-from ionos_postgres_pulumi.emulator.postgres import PostgresBackend, installed_servers
+from ionos_postgres_pulumi.emulator.installations import installed_servers, nearest_major
+from ionos_postgres_pulumi.emulator.postgres import PostgresBackend
+from ionos_postgres_pulumi.emulator.seed import load_seed
 from ionos_postgres_pulumi.emulator.testing import (
     RunningEmulator,
     emulator_thread,
@@ -36,6 +38,27 @@ pytestmark = [
         "(scripts/setup does it when it runs as root)",
     ),
 ]
+
+
+OFFERED = [version.version for version in load_seed().versions]
+
+
+def an_upgrade_between_installed_majors() -> tuple[str, str] | None:
+    """A version and an upgrade target of it that both run here (15 to 16 where scripts/setup has run)."""
+    installed = installed_servers()
+    for version in load_seed().versions:
+        targets = [t for t in version.can_upgrade_to if int(t) in installed]
+        if int(version.version) in installed and targets:
+            return version.version, targets[0]
+    return None
+
+
+UPGRADE = an_upgrade_between_installed_majors()
+NEEDS_AN_UPGRADE = pytest.mark.skipif(
+    UPGRADE is None,
+    reason="needs two installed major versions, one an upgrade target of the other: scripts/setup installs "
+    "15 (Debian's postgresql) and 16 (the pgserver package)",
+)
 
 
 def uri(
@@ -94,22 +117,165 @@ def test_a_cluster_is_a_real_postgresql_server(
     assert host is not None and host.startswith("127.10.")
     version, user, database = query(uri(host), "select version(), current_user, current_database()")[0]
     assert (user, database) == ("my_dbuser", "my_database")
-    assert version.startswith("PostgreSQL ")
-    installed = max(installed_servers())
-    if installed != 16:  # the cluster asked for 16: never silently another version
-        assert cluster.metadata.status_message == (
-            "PostgreSQL 16 is not installed on the emulator's machine; "
-            f"this cluster runs PostgreSQL {installed}"
-        )
+    runs = nearest_major("16", installed_servers())
+    assert version.startswith(f"PostgreSQL {runs}.")
+    if runs == 16:
+        assert cluster.metadata.status_message is None
+    else:  # the cluster asked for 16: never silently another version
+        said = cluster.metadata.status_message or ""
+        assert "PostgreSQL 16 is not installed on the emulator's machine, so this cluster runs " in said
+        assert f"runs PostgreSQL {runs};" in said
     assert not list(pg_data_dir.rglob("*" + PASSWORD + "*"))
     data = b"".join(p.read_bytes() for p in pg_data_dir.glob("*.sqlite3*"))
     assert PASSWORD.encode() not in data  # the emulator keeps the SCRAM verifier only
     # psql, as a user would
-    psql = installed_servers()[installed] / "psql"
+    psql = installed_servers()[runs] / "psql"
     answer = subprocess.run(
         [str(psql), uri(host), "-tAc", "select 40 + 2"], capture_output=True, text=True, check=True
     )
     assert answer.stdout.strip() == "42"
+
+
+def server_version(host: str) -> str:
+    ((version,),) = query(uri(host), "select version()")
+    return str(version)
+
+
+def test_each_cluster_runs_the_major_version_it_reports(pg: tuple[RunningEmulator, PostgresClient]) -> None:
+    _, client = pg
+    here = [version for version in OFFERED if int(version) in installed_servers()]
+    for version in here:
+        cluster = create(client, name=f"runs-{version}", version=version)
+        assert server_version(cluster.metadata.dns_name or "").startswith(f"PostgreSQL {version}.")
+        assert cluster.metadata.status_message is None
+
+
+def test_a_version_the_machine_lacks_runs_on_the_nearest_one_and_says_so(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    lacking = [version for version in OFFERED if int(version) not in installed_servers()]
+    if not lacking:
+        pytest.skip("every version the emulator offers is installed here")
+    version = lacking[-1]
+    runs = nearest_major(version, installed_servers())
+    cluster = create(client, version=version)
+    assert cluster.metadata.status_message == (
+        f"PostgreSQL {version} is not installed on the emulator's machine, so this cluster runs PostgreSQL "
+        f"{runs}; to run {version}, install a PostgreSQL {version} server and name its bin folder in "
+        "$IONOS_PG_EMULATOR_BINDIRS"
+    )
+    assert server_version(cluster.metadata.dns_name or "").startswith(f"PostgreSQL {runs}.")
+
+
+def at_the_older_version(client: PostgresClient, sql: str) -> tuple[models.ClusterRead, str, str]:
+    """A cluster at the older version of UPGRADE with `sql` run in it; its host; the version to upgrade to."""
+    assert UPGRADE is not None
+    cluster = create(client, version=UPGRADE[0])
+    host = cluster.metadata.dns_name or ""
+    query(uri(host), sql)
+    return cluster, host, UPGRADE[1]
+
+
+def settled(client: PostgresClient, cluster_id: str) -> tuple[models.ClusterRead, list[str]]:
+    """The cluster once it is no longer UPDATING, and the states it showed until then."""
+    states = []
+    deadline = time.monotonic() + 120
+    while (cluster := client.get_cluster(cluster_id)).state == "UPDATING":
+        states.append(cluster.state)
+        assert time.monotonic() < deadline, "the upgrade neither finished nor failed"
+        time.sleep(0.1)
+    return cluster, states
+
+
+@NEEDS_AN_UPGRADE
+def test_a_major_upgrade_runs_pg_upgrade_and_keeps_the_rows(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    emu, client = pg
+    sql = "create table orders (id int); insert into orders values (1), (2)"
+    cluster, host, new = at_the_older_version(client, sql)
+    emu.admin.set_pace(update="manual")
+    properties = {**cluster_properties(), "name": cluster.name, "version": new}
+    client.ensure_cluster(cluster.id, models.ClusterProperties.model_validate(properties))
+    assert client.get_cluster(cluster.id).state == "UPDATING"
+    emu.admin.advance(cluster.id)  # pg_upgrade begins
+    upgraded, states = settled(client, cluster.id)
+    assert upgraded.state == "AVAILABLE" and states, states  # UPDATING while pg_upgrade runs
+    assert server_version(host).startswith(f"PostgreSQL {new}.")
+    assert query(uri(host), "select id from orders order by id") == [(1,), (2,)]  # the password too
+    assert upgraded.metadata.status_message is None
+    backups = client.list_backups(cluster_id=cluster.id)
+    shown = [(b.properties.postgres_cluster_version, b.properties.is_active) for b in backups]
+    assert shown == [(cluster.properties.version, False), (new, True)]
+
+
+@NEEDS_AN_UPGRADE
+def test_a_failed_upgrade_says_why_and_keeps_the_old_server_until_its_retry(
+    pg: tuple[RunningEmulator, PostgresClient],
+) -> None:
+    _, client = pg
+    # pg_upgrade cannot carry reg* columns over
+    cluster, host, new = at_the_older_version(client, "create table odd (x regproc)")
+    old = cluster.properties.version
+    properties = models.ClusterProperties.model_validate({**cluster_properties(), "version": new})
+    client.ensure_cluster(cluster.id, properties)
+    failed, _ = settled(client, cluster.id)
+    assert failed.state == "FAILED"
+    said = failed.metadata.status_message or ""
+    assert f"pg_upgrade from PostgreSQL {old} to {new} failed, the data of {old} kept: " in said
+    assert "Your installation contains one of the reg* data types in user tables." in said
+    assert server_version(host).startswith(f"PostgreSQL {old}.")
+    query(uri(host), "drop table odd")
+    client.ensure_cluster(cluster.id, properties)  # the retry
+    assert wait_available(client, cluster.id, timeout=120).metadata.status_message is None
+    assert server_version(host).startswith(f"PostgreSQL {new}.")
+
+
+class AheadClock:
+    """The service's clock, which a test puts ahead of the machine's (never back) instead of waiting."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
+@NEEDS_AN_UPGRADE
+def test_backups_from_before_an_upgrade_restore_in_their_own_major_version(pg_data_dir: Path) -> None:
+    assert UPGRADE is not None
+    old, new = UPGRADE
+    clock = AheadClock()
+    with emulator_thread(postgres=True, data_dir=pg_data_dir, clock=clock) as emu:
+        client = PostgresClient("de-fra", api_url=emu.api_url, token=emu.token, env={})
+        restore_across_an_upgrade(client, clock, old, new)
+
+
+def restore_across_an_upgrade(client: PostgresClient, clock: AheadClock, old: str, new: str) -> None:
+    cluster = create(client, version=old)
+    host = cluster.metadata.dns_name or ""
+    moment = a_moment_between(
+        host,
+        "create table ledger (entry text); insert into ledger values ('kept')",
+        "insert into ledger values ('before the upgrade')",
+    )
+    clock.ahead = 2  # the old backup ends 2 s after the moment (a target in its last second means its end)
+    ensure(client, cluster, version=new)
+    query(uri(host), "insert into ledger values ('after the upgrade')")
+    before, _ = client.list_backups(cluster_id=cluster.id)
+    # a new cluster from the backup of the old version: that version, with what it held
+    clone = restored_from(client, {"sourceBackupId": before.id}, name="from-before", version=old)
+    clone_host = clone.metadata.dns_name or ""
+    assert server_version(clone_host).startswith(f"PostgreSQL {old}.")
+    assert query(uri(clone_host), "select entry from ledger") == [("kept",), ("before the upgrade",)]
+    # in place, to a moment before the upgrade: its data then, in the version the cluster has now
+    restore = {"restoreFromBackup": {"recoveryTargetDatetime": moment}}
+    restored = ensure(client, cluster, version=new, **restore)
+    assert server_version(host).startswith(f"PostgreSQL {new}.")
+    assert query(uri(host), "select entry from ledger") == [("kept",)]
+    assert restored.metadata.status_message is None
+    query(uri(host), "insert into ledger values ('after the restore')")  # a server that takes writes
 
 
 def test_new_password_and_sizing_keep_the_data(pg: tuple[RunningEmulator, PostgresClient]) -> None:
@@ -207,8 +373,10 @@ def test_a_new_cluster_from_an_active_backup_to_a_moment_ago(
     assert query(uri(clone.metadata.dns_name or ""), "select id from orders order by id") == [(1,), (2,)]
 
 
-def restored_from(client: PostgresClient, restore: dict[str, Any], name: str) -> models.ClusterRead:
-    properties = {**cluster_properties(name=name), "restoreFromBackup": restore}
+def restored_from(
+    client: PostgresClient, restore: dict[str, Any], name: str, **overrides: Any
+) -> models.ClusterRead:
+    properties = {**cluster_properties(name=name, **overrides), "restoreFromBackup": restore}
     target = restore.get("recoveryTargetDatetime")
     if isinstance(target, str):  # as the API shows it
         restore["recoveryTargetDatetime"] = datetime.fromisoformat(target.replace("Z", "+00:00"))
@@ -325,6 +493,24 @@ def test_an_address_whose_port_is_taken_is_passed_over(pg_data_dir: Path) -> Non
             host = create(client).metadata.dns_name or ""
             assert host != occupied
             assert query(uri(host), "select 1") == [(1,)]
+
+
+def test_a_replacement_gets_a_new_address(pg: tuple[RunningEmulator, PostgresClient]) -> None:
+    """A replacement deletes the old cluster, then makes the new one from its backup: the new one answers
+    on a new host name, as IONOS gives it one, and the old host name answers no more."""
+    _, client = pg
+    old = create(client, name="replaced")
+    old_host = old.metadata.dns_name or ""
+    query(uri(old_host), "create table orders (id int); insert into orders values (1)")
+    (backup,) = client.list_backups(cluster_id=old.id)
+    client.delete_cluster(old.id)
+    wait_gone(client)
+    new = restored_from(client, {"sourceBackupId": backup.id}, name="replaced")
+    new_host = new.metadata.dns_name or ""
+    assert new_host.startswith("127.10.") and new_host != old_host
+    assert query(uri(new_host), "select id from orders") == [(1,)]
+    with pytest.raises(psycopg.OperationalError):
+        query(uri(old_host), "select 1")
 
 
 def test_an_address_taken_after_its_claim_is_traded_before_the_first_start(pg_data_dir: Path) -> None:

@@ -103,6 +103,23 @@ def test_failed_fault_during_create_and_update(raw: Raw, emulator: RunningEmulat
     assert "statusMessage" not in raw.get(f"/clusters/{healthy['id']}").json()["metadata"]
 
 
+def test_an_upgrade_that_failed_starts_a_new_backup_when_its_retry_completes(
+    raw: Raw, emulator: RunningEmulator
+) -> None:
+    """The PUT that retries a FAILED upgrade names the version the cluster already shows: it is still the
+    upgrade, and the service's new backup of the new version comes when it completes."""
+    created = raw.create(cluster_properties(version="15"))
+    body = {"id": created["id"], "properties": cluster_properties(version="16")}
+    emulator.admin.add_fault("fail", transition="update", message="the upgrade failed")
+    assert raw.put(f"/clusters/{created['id']}", body).status_code == 200
+    assert state_of(raw, created["id"]) == "FAILED"
+    assert raw.put(f"/clusters/{created['id']}", body).status_code == 200
+    assert state_of(raw, created["id"]) == "AVAILABLE"
+    backups = raw.get("/backups", **{"filter.clusterId": created["id"]}).json()["items"]
+    shown = [(b["properties"]["postgresClusterVersion"], b["properties"]["isActive"]) for b in backups]
+    assert shown == [("15", False), ("16", True)]
+
+
 def test_admin_fail_and_out_of_band_delete(raw: Raw, emulator: RunningEmulator) -> None:
     created = raw.create(cluster_properties())
     emulator.admin.fail(created["id"], "hardware fault")
