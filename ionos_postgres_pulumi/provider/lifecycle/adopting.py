@@ -17,11 +17,12 @@ from pulumi.dynamic import CheckFailure
 
 from ..api import PostgresClient, rules
 from ..api.models import ClusterRead
+from ..errors import made_by_whom
 from ..progress import warn
 from ..rules import fields
 from ..rules.diffing import comparable
 from ..rules.inputs import OWNER_KEY, get_path
-from ..rules.marks import made_by, owner_of
+from ..rules.marks import owner_of
 from ..rules.outputs import described
 from ..rules.validation import transition_violations
 from .waiting import read_or_gone
@@ -47,7 +48,8 @@ def preview(client: PostgresClient, inputs: Mapping[str, Any]) -> list[CheckFail
         return [
             CheckFailure(
                 FIELD,
-                f"cluster {cluster_id} is {made_by(owner)}: two resources must not manage one cluster. "
+                f"cluster {cluster_id} is {made_by_whom(cluster)}: two resources must not manage one "
+                f"cluster. "
                 f"Remove {FIELD} to make a new cluster here, or remove the cluster from that stack first",
             )
         ]
