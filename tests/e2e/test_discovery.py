@@ -104,7 +104,8 @@ def test_one_region_is_printed_as_a_program(
     shown = discover("--location", "de/fra", env=e2e_emulator.env())
     assert shown.returncode == 0, shown.stderr
     assert f'adopt_existing_id="{managed_elsewhere}"' not in shown.stdout  # only listed apart, with why
-    assert f'skipped "legacy": "{managed_elsewhere}" in "de-fra": managed by other/prod/legacy' in shown.stderr
+    skipped = f'skipped "legacy": "{managed_elsewhere}" in "de-fra": managed by other/prod/legacy'
+    assert skipped in shown.stderr
     assert f'adopt_existing_id="{made_with_curl["orders"]}"' in shown.stdout
     assert f'adopt_existing_id="{made_with_curl["billing"]}"' in shown.stdout
     assert made_with_curl["reports"] not in shown.stdout
