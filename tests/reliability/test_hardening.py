@@ -323,3 +323,27 @@ def test_a_lone_surrogate_written_outside_pulumi_shows_as_drift_and_up_repairs_i
     figures.orphans, figures.duplicates = count_orphans_and_duplicates(emu, [cluster["id"]])
     stack.destroy(color="never")
     assert (figures.orphans, figures.duplicates) == (0, 0)
+
+
+def test_the_admin_api_refuses_what_would_stop_the_emulator_serving(
+    found_here: RunningEmulator, figures: Scenario
+) -> None:
+    """A backtracking fault pattern (`^/(a+)+$`) held every request behind the faults' lock; a non-ASCII token
+    locked every client out until a restart. Both are a 400 now, and the emulator goes on serving."""
+    headers = {"Authorization": f"Bearer {found_here.token}"}
+    admin = f"{found_here.url}/_emulator"
+    refused = [
+        requests.post(
+            f"{admin}/faults", json={"action": "drop", "path": "^/(a+)+$"}, headers=headers, timeout=10
+        ),
+        requests.put(f"{admin}/token", json={"token": "nöt-ascii"}, headers=headers, timeout=10),
+    ]
+    assert [r.status_code for r in refused] == [400, 400]
+    found_here.admin.clear_requests()
+    assert (
+        requests.get(f"{found_here.url}/de-fra/" + "a" * 64 + "!", headers=headers, timeout=10).status_code
+        == 404
+    )
+    assert v2(found_here, "GET", "de-fra/clusters")["items"] == []
+    figures.emulator_5xx = sum(1 for r in found_here.admin.requests() if (r["status"] or 0) >= 500)
+    assert figures.emulator_5xx == 0
