@@ -3,8 +3,9 @@
     ionos-pg-discover --location de/fra                    # print the program
     ionos-pg-discover --all --output adopted/              # write a Pulumi project folder
 
-Credentials and endpoint as the provider reads them: `--token` or IONOS_TOKEN (IONOS_USERNAME and
-IONOS_PASSWORD as the fallback), `--endpoint` or IONOS_API_URL (`{region}` in it stands for the region;
+Credentials and endpoint as the provider pairs them: `--token` goes to `--endpoint` (else IONOS's own
+hosts), IONOS_TOKEN (IONOS_USERNAME and IONOS_PASSWORD as the fallback) to IONOS_API_URL (else IONOS's own),
+and to `--endpoint` only when that is the same endpoint (`{region}` in an endpoint stands for the region;
 that is how one local emulator serves them all). Any failure is one line on stderr and exit status 1.
 """
 
@@ -164,8 +165,9 @@ def write_whole(path: Path, text: str) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """Find, render, and write or return the program; what to tell the user goes to stderr."""
-    endpoint = args.endpoint or env.get(ENV_API_URL) or None
-    found = find_clusters(regions_to_search(args, endpoint), args.token, endpoint, env)
+    # --token goes with --endpoint (else IONOS's own), IONOS_TOKEN with IONOS_API_URL (see `endpoint_for`)
+    in_use = args.endpoint or (None if args.token else env.get(ENV_API_URL)) or None
+    found = find_clusters(regions_to_search(args, in_use), args.token, args.endpoint, env)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     source = program_source(found.clusters, when, found.left_out)
     print(f"{PROG}: found {len(found.clusters)} cluster(s) to adopt", file=sys.stderr)

@@ -154,7 +154,7 @@ def test_the_written_program_adopts_every_cluster_and_then_shows_no_change(
             "no IONOS credentials: pass --token or set IONOS_TOKEN",
         ),
         (
-            ["--location", "de/fra", "--token", "not-the-token"],
+            ["--location", "de/fra", "--token", "not-the-token", "--endpoint", "{endpoint}"],
             {},
             "cannot list the clusters of de-fra: GET /clusters failed: HTTP 401",
         ),
@@ -165,6 +165,7 @@ def test_the_written_program_adopts_every_cluster_and_then_shows_no_change(
 def test_bad_input_gets_one_line_and_a_failing_status(
     e2e_emulator: RunningEmulator, args: list[str], env: dict[str, str], said: str
 ) -> None:
+    args = [arg.replace("{endpoint}", e2e_emulator.api_url) for arg in args]
     result = discover(*args, env={**e2e_emulator.env(), **env})
     assert result.returncode == 1
     assert result.stdout == ""
