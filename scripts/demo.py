@@ -31,6 +31,7 @@ from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ionos_postgres_pulumi.emulator.installations import installed_servers
+from ionos_postgres_pulumi.emulator.testing import stop_postgres_servers
 from scripts.pulumi_project import REPO, Engine
 
 DEMO = REPO / ".demo"
@@ -40,6 +41,7 @@ PACE = "create=8s,update=5s,restore=5s,delete=3s"
 DELETION_PROTECTION = "ionos-postgres:deletionProtection"  # read by the root program (__main__.py)
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 START_OVER = "to start over: ./scripts/demo --down; rm -rf .demo"
+STOP_DEADLINE = 60.0  # seconds from SIGTERM until --down kills the emulator
 
 
 class DemoError(Exception):
@@ -154,27 +156,58 @@ def wait_for_emulator(emulator: subprocess.Popen[bytes]) -> dict[str, Any]:
 def emulators_of_a_removed_demo() -> list[int]:
     """The emulators still serving this checkout's .demo/ when their info file is gone (.demo/ removed):
     nothing else would ever stop them. Found by their command line (Linux's /proc; elsewhere none)."""
+    return [int(entry.name) for entry in Path("/proc").glob("[0-9]*") if serves_this_demo(int(entry.name))]
+
+
+def serves_this_demo(pid: int) -> bool:
+    """Whether process `pid` is an emulator of this checkout's .demo/ (a pid may have been reused)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return False
     wanted = ("--data-dir", str(DEMO / "emulator"))
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if "ionos_postgres_pulumi.emulator" in argv and wanted in itertools.pairwise(argv):
-            found.append(int(entry.name))
-    return found
+    return "ionos_postgres_pulumi.emulator" in argv and wanted in itertools.pairwise(argv)
+
+
+def has_ended(pid: int) -> bool:
+    """Whether the process is gone (reaped first when it is this script's child, a zombie otherwise)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def ended_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not has_ended(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def stop_emulator() -> None:
-    info = running_emulator()
-    if info is not None:
-        os.kill(int(info["pid"]), signal.SIGTERM)
-        deadline = time.monotonic() + 60
-        while running_emulator() is not None and time.monotonic() < deadline:
-            time.sleep(0.2)  # it stops its PostgreSQL servers first
-        print(f"emulator: stopped ({info['url']})")
-    (DEMO / "emulator.json").unlink(missing_ok=True)
+    """SIGTERM, then wait for the process itself to end (it stops its PostgreSQL servers first); after
+    STOP_DEADLINE, SIGKILL and stop its PostgreSQL servers here. Says which happened."""
+    info_file = DEMO / "emulator.json"
+    info: dict[str, Any] = json.loads(info_file.read_text()) if info_file.exists() else {}
+    pid = int(info.get("pid") or 0)
+    if pid and serves_this_demo(pid):
+        os.kill(pid, signal.SIGTERM)
+        if ended_within(pid, STOP_DEADLINE):
+            print(f"emulator: stopped ({info['url']}; pid {pid} has ended, its PostgreSQL servers with it)")
+        else:
+            os.kill(pid, signal.SIGKILL)
+            ended_within(pid, 10)
+            stop_postgres_servers(DEMO / "emulator")
+            print(
+                f"emulator: did not stop within {STOP_DEADLINE:g} s of SIGTERM; killed it (pid {pid}) and "
+                "stopped its PostgreSQL servers"
+            )
+    info_file.unlink(missing_ok=True)
 
 
 def forget_settings_of_a_removed_demo() -> None:

@@ -3,8 +3,9 @@
     ionos-pg-discover --location de/fra                    # print the program
     ionos-pg-discover --all --output adopted/              # write a Pulumi project folder
 
-Credentials and endpoint as the provider reads them: `--token` or IONOS_TOKEN (IONOS_USERNAME and
-IONOS_PASSWORD as the fallback), `--endpoint` or IONOS_API_URL (`{region}` in it stands for the region;
+Credentials and endpoint as the provider pairs them: `--token` goes to `--endpoint` (else IONOS's own
+hosts), IONOS_TOKEN (IONOS_USERNAME and IONOS_PASSWORD as the fallback) to IONOS_API_URL (else IONOS's own),
+and to `--endpoint` only when that is the same endpoint (`{region}` in an endpoint stands for the region;
 that is how one local emulator serves them all). Any failure is one line on stderr and exit status 1.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,9 +25,18 @@ import yaml
 from .. import limits
 from ..provider.api.auth import ENV_TOKEN
 from ..provider.api.errors import ApiError, ConfigurationError, MissingCredentialsError
+from ..provider.api.printable import printable
 from ..provider.api.regions import ENV_API_URL, REGION_PLACEHOLDER, normalize_region
 from ..provider.rules.marks import owner_of
-from .program import FoundCluster, declarations, password_commands, program_source
+from . import program
+from .program import (
+    FoundCluster,
+    declarations,
+    not_adopted_because,
+    password_commands,
+    program_source,
+    refusal,
+)
 
 PROG = "ionos-pg-discover"
 
@@ -65,15 +77,24 @@ def regions_to_search(args: argparse.Namespace, endpoint: str | None) -> list[st
     return list(limits.REGIONS)
 
 
+@dataclass
+class Found:
+    """What the regions hold: the clusters to adopt, and those left out with the reason."""
+
+    clusters: list[FoundCluster] = field(default_factory=list)
+    left_out: list[tuple[FoundCluster, str]] = field(default_factory=list)
+
+
 def find_clusters(
     regions: Sequence[str], token: str | None, endpoint: str | None, env: Mapping[str, str]
-) -> list[FoundCluster]:
+) -> Found:
     """The regions' clusters, but those a Pulumi stack already manages (their description's mark says
-    which): adopting one would take it from that stack, which this provider never does."""
+    which: adopting one would take it from that stack, which this provider never does) and those that are
+    not AVAILABLE (a cluster being deleted would come back empty), each said on stderr."""
     from ..provider.api import PostgresClient  # noqa: PLC0415 - requests and pydantic: only when asking
     from ..provider.rules.outputs import described  # noqa: PLC0415
 
-    found = []
+    found = Found()
     for region in regions:
         try:
             with PostgresClient(region, token=token, api_url=endpoint, env=env) as client:
@@ -83,14 +104,20 @@ def find_clusters(
         except ApiError as exc:
             raise DiscoveryError(f"cannot list the clusters of {region}: {exc}") from None
         for cluster in listed:
-            owner = owner_of(cluster.properties.description)
-            if owner:
-                print(
-                    f"{PROG}: skipped {cluster.name!r} ({cluster.id}, {region}): managed by {owner}",
-                    file=sys.stderr,
+            refused = refusal(cluster.id, cluster.metadata.state)
+            if refused:
+                raise DiscoveryError(
+                    f"the service listed a cluster in {region} that cannot be adopted: {refused}; "
+                    "no program was written"
                 )
-                continue
-            found.append(FoundCluster(cluster.id, region, described(cluster)))
+            candidate = FoundCluster(cluster.id, region, described(cluster))
+            owner = owner_of(cluster.properties.description)
+            why = f"managed by {printable(owner)}" if owner else not_adopted_because(candidate.state)
+            if why:
+                print(f"{PROG}: skipped {program.described(candidate)}: {why}", file=sys.stderr)
+                found.left_out.append((candidate, why))
+            else:
+                found.clusters.append(candidate)
     return found
 
 
@@ -109,29 +136,46 @@ def this_virtualenv() -> str:
     return sys.prefix if sys.prefix != sys.base_prefix else "venv"
 
 
-def write_project(args: argparse.Namespace, program: str) -> Path:
+def write_project(args: argparse.Namespace, source: str) -> Path:
     folder: Path = args.output
     main = folder / "__main__.py"
     if main.exists() and not args.force:
         raise DiscoveryError(f"{main} exists; choose another --output, or pass --force to overwrite it")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "Pulumi.yaml").write_text(project_yaml(args.project, args.virtualenv or this_virtualenv()))
-    (folder / "requirements.txt").write_text("ionos-postgres-pulumi\n")
-    main.write_text(program)
+    write_whole(folder / "Pulumi.yaml", project_yaml(args.project, args.virtualenv or this_virtualenv()))
+    write_whole(folder / "requirements.txt", "ionos-postgres-pulumi\n")
+    write_whole(main, source)
     return folder
+
+
+def write_whole(path: Path, text: str) -> None:
+    """`text` into `path` whole or not at all: written beside it under another name, then renamed, so that
+    a failure (a full disk, text that cannot be encoded) leaves what was there, never half a file."""
+    encoded = text.encode("utf-8")
+    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(encoded)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """Find, render, and write or return the program; what to tell the user goes to stderr."""
-    endpoint = args.endpoint or env.get(ENV_API_URL) or None
-    found = find_clusters(regions_to_search(args, endpoint), args.token, endpoint, env)
-    program = program_source(found, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    print(f"{PROG}: found {len(found)} cluster(s)", file=sys.stderr)
+    # --token goes with --endpoint (else IONOS's own), IONOS_TOKEN with IONOS_API_URL (see `endpoint_for`)
+    in_use = args.endpoint or (None if args.token else env.get(ENV_API_URL)) or None
+    found = find_clusters(regions_to_search(args, in_use), args.token, args.endpoint, env)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    source = program_source(found.clusters, when, found.left_out)
+    print(f"{PROG}: found {len(found.clusters)} cluster(s) to adopt", file=sys.stderr)
     if args.output is None:
-        return program
-    folder = write_project(args, program)
+        return source
+    folder = write_project(args, source)
     print(f"{PROG}: wrote {folder / '__main__.py'}; before `pulumi up`, in {folder}:", file=sys.stderr)
-    for line in password_commands(declarations(found)):
+    for line in password_commands(declarations(found.clusters)):
         print(f"  {line}", file=sys.stderr)
     return ""
 

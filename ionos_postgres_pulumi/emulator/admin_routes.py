@@ -17,6 +17,7 @@ from .faults import MAX_RECOVER_SECONDS, FaultRule
 from .pace import TRANSITIONS, Pace
 from .problems import ApiProblem
 from .routing import Answer, Request, Route, RouteTable
+from .settings import token_problem
 
 MIN_RATE, MAX_RATE = 1e-3, 1e6  # requests per second
 MAX_BURST = 1_000_000
@@ -109,9 +110,10 @@ def rotate_token(request: Request) -> Answer:
     data = request.admin_body()
     with bad_input():
         only_known(data, ("token",), "token")
-        token = optional_text(data, "token")
-        if not token or token != token.strip() or any(not c.isprintable() for c in token):
-            raise ValueError("token: must be non-empty, with no spaces at its ends and no control characters")
+        token = optional_text(data, "token") or ""
+        problem = token_problem(token)
+        if problem:
+            raise ValueError(f"token: {problem}; the token in use stays")
     if request.settings.auth.token is None:
         raise ApiProblem(409, ["this emulator accepts any token (--any-token): there is none to rotate"])
     request.settings.auth.token = token

@@ -15,7 +15,7 @@ from pathlib import Path
 from .app import EmulatorConfig, build_server
 from .pace import Paces
 from .server import EmulatorServer, serve_in_thread
-from .settings import DEFAULT_IDLE_TIMEOUT
+from .settings import DEFAULT_IDLE_TIMEOUT, token_problem
 
 ENV_TOKEN = "IONOS_EMULATOR_TOKEN"  # noqa: S105 - the name of a variable
 
@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     generated = token is None and not args.any_token
     if generated:
         token = secrets.token_urlsafe(24)
+    if token is not None and (problem := token_problem(token)):
+        print(f"ionos-pg-emulator: the token (--token or ${ENV_TOKEN}) {problem}", file=sys.stderr)
+        return 2
     try:
         server = build_server(config_from(args, token))
     except Exception as exc:  # a missing PostgreSQL, a bad seed file: say it, no traceback

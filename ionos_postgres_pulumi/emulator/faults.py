@@ -10,6 +10,7 @@ for `recoverAfter` seconds, after which its transition goes on as if nothing had
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 import threading
@@ -26,6 +27,15 @@ TRANSITION_ACTIONS = ("fail",)
 DEFAULT_MESSAGE = "the emulator was told to fail here"
 MAX_DELAY_SECONDS = 3600.0
 MAX_RECOVER_SECONDS = 3600.0
+# A path pattern is matched under the faults' lock, for every request: it must take bounded time. Python's
+# regular expressions backtrack, so a pattern is accepted only when the ways it can split a path between its
+# repetitions and alternatives, times the path's length, stay under MAX_MATCH_STEPS; a path longer than
+# MAX_MATCHED_PATH matches no pattern (the v2 API's paths are under 100 characters).
+MAX_MATCHED_PATH = 1024
+MAX_MATCH_STEPS = 4_000_000
+_SRE: Any = importlib.import_module("re._parser")  # the parser `re` compiles with; no public API parses
+_OP: Any = importlib.import_module("re._constants")
+_REPEATS = {_OP.MAX_REPEAT, _OP.MIN_REPEAT, _OP.POSSESSIVE_REPEAT}
 _CAMEL_CASE = {"retry_after": "retryAfter", "content_type": "contentType", "recover_after": "recoverAfter"}
 
 
@@ -87,7 +97,10 @@ class FaultRule:
             self.action in REQUEST_ACTIONS
             and (self.method is None or self.method.upper() == method)
             and (self.region is None or self.region == region)
-            and (self.path is None or re.search(self.path, path) is not None)
+            and (
+                self.path is None
+                or (len(path) <= MAX_MATCHED_PATH and re.search(self.path, path) is not None)
+            )
         )
 
     def _take(self) -> bool:
@@ -118,14 +131,51 @@ def _action(values: Mapping[str, Any]) -> str:
 
 
 def _pattern(values: Mapping[str, Any]) -> str | None:
-    """A regular expression that compiles."""
+    """A regular expression that compiles and matches any path in bounded time (see MAX_MATCH_STEPS)."""
     pattern = optional_text(values, "path")
     if pattern:
         try:
             re.compile(pattern)
+            steps = _ways(_SRE.parse(pattern)) * MAX_MATCHED_PATH
         except re.error as exc:
             raise ValueError(f"path: {pattern!r} is not a regular expression: {exc}") from None
+        except _Backtracks as exc:
+            raise ValueError(f"path: {pattern!r} {exc}; write it without") from None
+        if steps > MAX_MATCH_STEPS:
+            raise ValueError(
+                f"path: {pattern!r} could take {steps:,} steps to match a path of {MAX_MATCHED_PATH} "
+                f"characters (at most {MAX_MATCH_STEPS:,}): use fewer repetitions, such as one .* or [^/]+"
+            )
     return pattern
+
+
+class _Backtracks(Exception):
+    """A part of a pattern whose matching time grows exponentially with the path's length."""
+
+
+def _ways(items: Any) -> int:
+    """In how many ways the pattern can split a path between its repetitions and alternatives, which bounds
+    the backtracking; a repetition of something that itself has choices is refused (`(a+)+`, `(a|aa)*`)."""
+    ways = 1
+    for op, value in items:
+        if op in _REPEATS:
+            low, high, body = value
+            if _ways(body) > 1:
+                raise _Backtracks(
+                    "repeats a part that has choices of its own, which can take exponential time"
+                )
+            ways *= min(high, MAX_MATCHED_PATH) - low + 1
+        elif op is _OP.BRANCH:
+            ways *= sum(_ways(branch) for branch in value[1])
+        elif op is _OP.SUBPATTERN:
+            ways *= _ways(value[3])
+        elif op in (_OP.ASSERT, _OP.ASSERT_NOT):
+            ways *= _ways(value[1])
+        elif op is _OP.ATOMIC_GROUP:
+            ways *= _ways(value)
+        elif op in (_OP.GROUPREF, _OP.GROUPREF_EXISTS):
+            raise _Backtracks("refers back to a group, which can take exponential time")
+    return ways
 
 
 def _content_type(values: Mapping[str, Any]) -> str:

@@ -9,6 +9,20 @@ from dataclasses import dataclass, field
 DEFAULT_IDLE_TIMEOUT = 30.0  # seconds
 
 
+def token_problem(token: str) -> str | None:
+    """Why `token` cannot be the emulator's: a client sends it in an `Authorization: Bearer` header, which
+    carries visible ASCII only (a non-ASCII token is refused by clients before it is sent, or arrives in
+    another encoding), and no space (it would end the credential). None when it can."""
+    if not token:
+        return "must not be empty"
+    if not all("!" <= character <= "~" for character in token):
+        return (
+            "must be written in visible ASCII (letters, digits, punctuation) without spaces or control "
+            "characters: an HTTP header carries nothing else, so no client could send it"
+        )
+    return None
+
+
 @dataclass
 class AuthPolicy:
     """Bearer tokens: only `token` when set, any non-empty one with `any_token`; basic auth if allowed."""

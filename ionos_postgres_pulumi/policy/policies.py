@@ -1,7 +1,9 @@
 """The pack's policies: name, what each asks, its default enforcement, and its settings with defaults.
 
-Each setting is a JSON schema that the Pulumi CLI checks a `--policy-pack-config` file against, so a
-mistyped threshold fails before any policy runs. docs/policy.md is the reference for users.
+Each setting is a JSON schema that the Pulumi CLI checks a `--policy-pack-config` file against; the pack
+checks the rest (unknown policies and settings, hours that start after they end) in `configuration` when the
+CLI configures it, so a mistyped threshold fails before any policy runs. docs/policy.md is the reference for
+users.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ RULES: tuple[Rule, ...] = (
             "fromInstances": {"type": "integer", "minimum": 1, "maximum": 5, "default": 3},
             "names": {"type": "array", "items": {"type": "string"}, "default": [".*"]},
         },
+        rules.name_pattern_problems,
     ),
     Rule(
         "ionos-pg-backup-retention",
@@ -85,6 +88,7 @@ RULES: tuple[Rule, ...] = (
             "businessHoursStart": {**HOUR, "default": "08:00"},
             "businessHoursEnd": {**HOUR, "default": "18:00"},
         },
+        rules.business_hours_problems,
     ),
     Rule(
         "ionos-pg-no-empty-replacement",

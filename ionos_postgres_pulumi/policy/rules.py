@@ -70,6 +70,8 @@ class Rule:
     enforcement: str
     check: Check
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # what is wrong with settings that are each right alone (see `configuration`)
+    settings_check: Callable[[Mapping[str, Any]], list[str]] | None = None
 
     def configured(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """The settings' defaults, overridden by the policy's configuration."""
@@ -193,6 +195,27 @@ def business_intervals(days: Sequence[str], opens: str, closes: str) -> list[tup
         base = limits.DAYS_OF_THE_WEEK.index(day) * MINUTES_A_DAY
         found.append((base + minute_of_day(opens), base + minute_of_day(closes)))
     return found
+
+
+def business_hours_problems(config: Mapping[str, Any]) -> list[str]:
+    """Hours that start after they end (or when they end) would make every window pass."""
+    opens, closes = config["businessHoursStart"], config["businessHoursEnd"]
+    if minute_of_day(opens) < minute_of_day(closes):
+        return []
+    return [
+        f"businessHoursStart {opens} is not before businessHoursEnd {closes}, so no time would be business "
+        "hours and every window would pass; give the hours of one day in UTC, start before end"
+    ]
+
+
+def name_pattern_problems(config: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for pattern in config["names"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(f"names: {pattern!r} is not a regular expression: {exc}")
+    return problems
 
 
 def check_maintenance(cluster: Cluster, config: Mapping[str, Any]) -> list[str]:

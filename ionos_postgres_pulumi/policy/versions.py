@@ -14,10 +14,15 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..provider.api.errors import ApiError, ConfigurationError
+from ..provider.api.errors import ApiError, ConfigurationError, MissingCredentialsError
 from ..provider.api.regions import normalize_region
 from .rules import Cluster
 
+# What to do without credentials: the pack runs in a process of its own, which reads the environment only.
+NO_CREDENTIALS = (
+    "no IONOS credentials in the environment of the policy pack, which runs in a process of its own and does "
+    "not read the stack's configuration, ionos:token included"
+)
 # A region's deprecated versions, or raises VersionLookupError.
 DeprecatedVersions = Callable[[str], frozenset[str]]
 
@@ -41,6 +46,8 @@ def from_the_service(env: Mapping[str, str] | None = None) -> DeprecatedVersions
                 try:
                     with client_for(region, env=env) as client:
                         catalog = fetch_catalog(client)
+                except MissingCredentialsError:
+                    raise VersionLookupError(NO_CREDENTIALS) from None
                 except (ApiError, ConfigurationError) as exc:
                     raise VersionLookupError(str(exc)) from None
                 answers[region] = frozenset(v.version for v in catalog.versions if v.status == "DEPRECATED")
@@ -65,8 +72,9 @@ def deprecated_version_check(lookup: DeprecatedVersions) -> Callable[[Cluster, M
             marked = lookup(str(location))
         except (VersionLookupError, ConfigurationError) as exc:
             rule = (
-                f"the policy could not ask the service which versions are deprecated ({exc}); give the pack "
-                "IONOS_TOKEN (and IONOS_API_URL), or set askTheService to false and list deprecatedVersions"
+                f"the policy could not ask the service which versions are deprecated ({exc}); export "
+                "IONOS_TOKEN (or IONOS_USERNAME and IONOS_PASSWORD), and IONOS_API_URL for another endpoint, "
+                "where `pulumi preview` runs, or set askTheService to false and list deprecatedVersions"
             )
             return [cluster.says("version", version, rule)]
         if str(version) in marked:

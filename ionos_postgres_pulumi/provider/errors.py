@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .api.printable import printable
+from .rules.marks import made_by, owner_of
+
 if TYPE_CHECKING:
     from .api.models import ClusterRead
 
@@ -16,9 +19,21 @@ class ClusterGone(ProviderError):
     """The cluster no longer exists."""
 
 
+def reason_given(cluster: ClusterRead) -> str:
+    """The service's statusMessage, escaped for a terminal (`printable`), or that it gave none."""
+    return printable(cluster.metadata.status_message or "") or "no reason given"
+
+
+def made_by_whom(cluster: ClusterRead) -> str:
+    """ "managed by <owner>" as the cluster's mark says, escaped for a terminal: the owner is read from a
+    description anybody can write."""
+    return printable(made_by(owner_of(cluster.properties.description)))
+
+
 def failed(cluster: ClusterRead, when: str) -> ProviderError:
-    reason = cluster.metadata.status_message or "the service gave no reason"
-    return ProviderError(f"cluster {cluster.name!r} ({cluster.id}) went to FAILED {when}: {reason}")
+    return ProviderError(
+        f"cluster {cluster.name!r} ({printable(cluster.id)}) went to FAILED {when}: {reason_given(cluster)}"
+    )
 
 
 def gone(cluster_id: str, doing: str) -> ClusterGone:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .api.printable import printable
 from .engine.calls import Severity, say
 
 
@@ -33,7 +34,7 @@ class Progress:
         self.last_report = 0.0
 
     def poll(self, current: Any, waited: float) -> None:
-        state = getattr(current, "state", None) or "gone"
+        state = printable(getattr(current, "state", None) or "gone")  # the service's word
         status = f"{state}, {duration(waited)} {self.doing}"
         if status == self.last_status:
             return  # polls closer than a second apart: the row already says so

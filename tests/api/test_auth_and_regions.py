@@ -36,15 +36,25 @@ def test_location_spellings() -> None:
             normalize_region(around)
 
 
-def test_endpoint_override_order() -> None:
+def test_each_token_goes_with_its_own_endpoint() -> None:
+    """The environment's token to the environment's endpoint (IONOS_API_URL, else IONOS's own); a token given
+    to the client to the endpoint given with it, else IONOS's own: never one to the other's endpoint."""
     env = {"IONOS_API_URL": "https://from-env:1/{region}", "IONOS_TOKEN": "t"}
+    ionos = "https://postgresql.de-txl.ionos.com"
     assert PostgresClient("de/txl", env=env).base_url == "https://from-env:1/de-txl"
-    assert PostgresClient("de/txl", env=env, api_url="https://explicit").base_url == "https://explicit"
+    assert PostgresClient("de/txl", env={"IONOS_TOKEN": "t"}).base_url == ionos
     assert (
-        PostgresClient("de/txl", env={"IONOS_TOKEN": "t"}).base_url == "https://postgresql.de-txl.ionos.com"
+        PostgresClient("de/txl", token="mine", env=env, api_url="https://explicit").base_url
+        == "https://explicit"
     )
+    assert PostgresClient("de/txl", token="mine", env=env).base_url == ionos  # not the environment's endpoint
+    same = PostgresClient("de/txl", env=env, api_url="https://from-env:1/de-txl")
+    assert same.base_url == "https://from-env:1/de-txl"  # the environment's token to its own endpoint
+    with pytest.raises(ConfigurationError, match="configured without credentials of its own") as refused:
+        PostgresClient("de/txl", env=env, api_url="https://explicit")
+    assert "set IONOS_API_URL to it" in str(refused.value) and "'t'" not in str(refused.value)
     with pytest.raises(ConfigurationError, match="http"):
-        PostgresClient("de/txl", env=env, api_url="ftp://nope")
+        PostgresClient("de/txl", token="mine", env=env, api_url="ftp://nope")
 
 
 @pytest.mark.parametrize(
@@ -75,7 +85,7 @@ def test_token_from_the_environment(emulator: RunningEmulator) -> None:
 
 def test_explicit_token_wins_over_the_environment(emulator: RunningEmulator) -> None:
     client = PostgresClient(
-        "de-fra", token=emulator.token, env={"IONOS_TOKEN": "stale", "IONOS_API_URL": emulator.api_url}
+        "de-fra", token=emulator.token, api_url=emulator.api_url, env={"IONOS_TOKEN": "stale"}
     )
     assert len(client.list_versions()) == 6
 

@@ -104,8 +104,9 @@ def test_one_region_is_printed_as_a_program(
 ) -> None:
     shown = discover("--location", "de/fra", env=e2e_emulator.env())
     assert shown.returncode == 0, shown.stderr
-    assert managed_elsewhere not in shown.stdout
-    assert f"skipped 'legacy' ({managed_elsewhere}, de-fra): managed by other/prod/legacy" in shown.stderr
+    assert f'adopt_existing_id="{managed_elsewhere}"' not in shown.stdout  # only listed apart, with why
+    skipped = f'skipped "legacy": "{managed_elsewhere}" in "de-fra": managed by other/prod/legacy'
+    assert skipped in shown.stderr
     assert f'adopt_existing_id="{made_with_curl["orders"]}"' in shown.stdout
     assert f'adopt_existing_id="{made_with_curl["billing"]}"' in shown.stdout
     assert made_with_curl["reports"] not in shown.stdout
@@ -154,7 +155,7 @@ def test_the_written_program_adopts_every_cluster_and_then_shows_no_change(
             "no IONOS credentials: pass --token or set IONOS_TOKEN",
         ),
         (
-            ["--location", "de/fra", "--token", "not-the-token"],
+            ["--location", "de/fra", "--token", "not-the-token", "--endpoint", "{endpoint}"],
             {},
             "cannot list the clusters of de-fra: GET /clusters failed: HTTP 401",
         ),
@@ -165,6 +166,7 @@ def test_the_written_program_adopts_every_cluster_and_then_shows_no_change(
 def test_bad_input_gets_one_line_and_a_failing_status(
     e2e_emulator: RunningEmulator, args: list[str], env: dict[str, str], said: str
 ) -> None:
+    args = [arg.replace("{endpoint}", e2e_emulator.api_url) for arg in args]
     result = discover(*args, env={**e2e_emulator.env(), **env})
     assert result.returncode == 1
     assert result.stdout == ""

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi import automation as auto
@@ -48,7 +49,7 @@ PostgresV2Cluster("orders", PostgresV2ClusterArgs(
     allow_empty_replacement=config.get_bool("allowEmptyReplacement"),
     **common,
 ), opts=pulumi.ResourceOptions(protect=config.get_bool("protect") is not False))
-PostgresCluster(
+billing = PostgresCluster(
     "billing",
     PostgresClusterArgs(
         instances={"count": config.get_int("billingInstances") or 2, "ram": 4, "cores": 2,
@@ -58,6 +59,13 @@ PostgresCluster(
     ),
     opts=pulumi.ResourceOptions(protect=True),
 )
+if config.get_bool("countFromAnother"):  # a count computed from a cluster not made yet: unknown at preview
+    PostgresV2Cluster("follower", PostgresV2ClusterArgs(
+        name="follower", version="16", backup_location="eu-central-3", backup_retention_days=14,
+        instances={"count": billing.cluster_id.apply(lambda _: 2), "ram": 4, "cores": 2, "storage_size": 20},
+        maintenance_window={"time": "02:00:00", "day_of_the_week": "Sunday"},
+        **common,
+    ), opts=pulumi.ResourceOptions(protect=True))
 """
 
 
@@ -233,10 +241,10 @@ def test_without_credentials_the_pack_says_it_could_not_ask_for_versions(
     )
     result = preview(blind, stack, pack)
     assert [" ".join(v) for v in violations(result)] == ["mandatory ionos-pg-no-deprecated-version"]
-    assert (
-        "the policy could not ask the service which versions are deprecated (no IONOS credentials"
-        in " ".join(result.stdout.split())
-    )
+    said = " ".join(result.stdout.split())
+    assert "the policy could not ask the service which versions are deprecated (no IONOS credentials" in said
+    assert "does not read the stack's configuration, ionos:token included); export IONOS_TOKEN" in said
+    assert "pulumi config set" not in said  # advice the pack, which reads only its environment, cannot take
     assert result.returncode == 1
 
 
@@ -247,4 +255,57 @@ def test_a_mistyped_setting_fails_before_any_policy_runs(
     assert result.returncode != 0
     shown = " ".join((result.stdout + result.stderr).split())
     assert "ionos-pg-min-instances" in shown and "minInstances" in shown, shown
+    assert violations(result) == []
+
+
+def test_a_mandatory_policy_that_cannot_see_a_value_at_preview_fails_the_preview(
+    policy_engine: Engine, stack: auto.Stack, pack: Path
+) -> None:
+    """Before, pulumi-policy passed it with an advisory note and the preview exited 0."""
+    result = preview(policy_engine, stack, pack, countFromAnother="true")
+    assert [" ".join(v) for v in violations(result)] == [
+        "advisory ionos-pg-synchronous-replication",
+        "mandatory ionos-pg-min-instances",
+    ], result.stdout + result.stderr
+    said = " ".join(result.stdout.split())
+    assert "PostgresV2Cluster 'follower': instances.count is not known at preview" in said
+    assert (
+        'lower this policy\'s level with --policy-pack-config, such as {"ionos-pg-min-instances": "advisory"}'
+        in said
+    )
+    assert result.returncode == 1
+    lowered = preview(
+        policy_engine, stack, pack, {"ionos-pg-min-instances": "advisory"}, countFromAnother="true"
+    )
+    assert lowered.returncode == 0, lowered.stdout + lowered.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        (
+            {"ionos-pg-backup-retention": {"minDay": 30}},
+            "ionos-pg-backup-retention: unknown setting 'minDay' (did you mean 'minDays'?)",
+        ),
+        (
+            {
+                "ionos-pg-maintenance-outside-business-hours": {
+                    "businessHoursStart": "18:00",
+                    "businessHoursEnd": "08:00",
+                }
+            },
+            "ionos-pg-maintenance-outside-business-hours: businessHoursStart 18:00 is not before "
+            "businessHoursEnd 08:00",
+        ),
+    ],
+    ids=["a misspelled setting", "hours that start after they end"],
+)
+def test_a_configuration_the_cli_lets_through_fails_before_any_policy_runs(
+    policy_engine: Engine, stack: auto.Stack, pack: Path, config: dict[str, Any], said: str
+) -> None:
+    """Before, the misspelled setting was dropped in silence, and such hours made every window pass."""
+    result = preview(policy_engine, stack, pack, config, maintenanceDay="Monday", maintenanceTime="09:00:00")
+    shown = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "the pack's configuration is refused: " + said in shown, shown
     assert violations(result) == []

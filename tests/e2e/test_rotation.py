@@ -74,15 +74,22 @@ def test_refresh_and_destroy_after_a_token_rotation(
         assert "stored by the last `pulumi up`" in said and "--run-program" in said
         assert first_token not in said and "rotated-token-two" not in said
 
-        # the new token in the environment: used, and said on the cluster's row
+        # the new token in the environment, for another endpoint: never sent to this one
         environment(stack)["IONOS_TOKEN"] = "rotated-token-two"
+        with pytest.raises(auto.CommandError) as still_refused:
+            stack.refresh(color="never")
+        assert "IONOS_API_URL to this endpoint" in flat(str(still_refused.value))
+        # the new token in the environment for this very endpoint: used, and said on the cluster's row
+        environment(stack)["IONOS_API_URL"] = emu.api_url
         refreshed = stack.refresh(color="never")
         shown = flat(refreshed.stdout + refreshed.stderr)
-        assert "ionos:token was refused (HTTP 401); the credentials in the environment were used" in shown
+        assert (
+            "ionos:token was refused (HTTP 401); the credentials in the environment, which are for" in shown
+        )
         on_its_row = r"PostgresV2Cluster \(rotated-db\): warning: the configured ionos:token was refused"
         assert re.search(on_its_row, shown), shown
         assert refreshed.summary.resource_changes == {"same": 3}
-        del environment(stack)["IONOS_TOKEN"]
+        del environment(stack)["IONOS_TOKEN"], environment(stack)["IONOS_API_URL"]
 
         # --run-program: the engine hands the provider the stack's configuration as it is now
         rerun = stack.refresh(color="never", run_program=True)
@@ -100,7 +107,8 @@ def test_refresh_and_destroy_after_a_token_rotation(
 
         # with the new token in the environment the destroy goes on with it
         environment(stack)["IONOS_TOKEN"] = "rotated-token-three"
+        environment(stack)["IONOS_API_URL"] = emu.api_url
         destroyed = stack.destroy(color="never")
         shown = flat(destroyed.stdout + destroyed.stderr)
-        assert "the credentials in the environment were used instead" in shown
+        assert "the credentials in the environment, which are for this endpoint too, were used" in shown
         assert emu.admin.clusters() == [] and stack.outputs() == {}

@@ -3,6 +3,9 @@ nothing is changed by a request that is refused."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,3 +183,59 @@ def test_an_emulator_of_any_token_has_none_to_rotate() -> None:
     with emulator_thread(any_token=True) as lenient:
         response = admin_call(lenient, "PUT", "/token", {"token": "x"})
     assert response.status_code == 409 and "--any-token" in response.json()["messages"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "said"),
+    [
+        ("^/(a+)+$", "repeats a part that has choices of its own"),
+        ("^/(a|aa)*$", "repeats a part that has choices of its own"),
+        ("^/(x)\\1", "refers back to a group"),
+        ("^/.*.*.*x$", "steps to match a path of 1024 characters"),
+    ],
+    ids=["nested repetition", "repeated alternatives", "backreference", "three wildcards"],
+)
+def test_a_path_pattern_that_could_backtrack_for_ever_is_a_400_that_says_why(
+    emulator: RunningEmulator, raw: Raw, pattern: str, said: str
+) -> None:
+    """Before, such a fault was added, and a request whose path made it backtrack held every other request
+    behind the faults' lock."""
+    response = admin_call(emulator, "POST", "/faults", {"action": "status", "status": 503, "path": pattern})
+    assert response.status_code == 400
+    assert said in response.json()["messages"][0]["message"]
+    assert emulator.admin.faults() == []
+    assert raw.get("/" + "a" * 40 + "!").status_code == 404  # answered at once, as the service would
+
+
+def test_a_path_pattern_of_bounded_time_still_selects_requests(emulator: RunningEmulator, raw: Raw) -> None:
+    emulator.admin.add_fault("status", status=503, path="^/clusters/[^/]+$", times=1)
+    assert raw.get("/clusters").status_code == 200
+    assert raw.get("/clusters/" + "0" * 36).status_code == 503
+    emulator.admin.add_fault("status", status=503, path="^/clusters/.*$", times=1)
+    too_long = raw.get("/clusters/" + "x" * 2000)  # longer than any path a pattern is tried on
+    assert too_long.status_code == 400 and "UUID" in too_long.text  # the service's answer, not the fault's
+    assert [f["hits"] for f in emulator.admin.faults()] == [1, 0]
+
+
+@pytest.mark.parametrize("token", ["tökén", "new\u00a0token", "tab\tbetween", "emoji-\U0001f511", "a b"])
+def test_a_token_no_header_can_carry_is_a_400_and_the_old_one_stays(
+    emulator: RunningEmulator, raw: Raw, token: str
+) -> None:
+    """Before, a non-ASCII token was taken with 200, and no client could use either API until a restart."""
+    response = admin_call(emulator, "PUT", "/token", {"token": token})
+    assert response.status_code == 400
+    assert "visible ASCII" in response.json()["messages"][0]["message"]
+    assert raw.get("/versions").status_code == 200
+    assert emulator.admin.health()["status"] == "ok"
+
+
+def test_the_emulator_refuses_to_start_with_a_token_no_header_can_carry(tmp_path: Path) -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "ionos_postgres_pulumi.emulator", "--port", "0", "--token", "tökén"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 2
+    assert "visible ASCII" in started.stderr and "Traceback" not in started.stderr

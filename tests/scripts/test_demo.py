@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -99,3 +102,34 @@ def test_no_pulumi_cli_says_so_in_one_line(demo_project: Path, monkeypatch: pyte
         "getting a Pulumi CLI (scripts/ensure-pulumi) failed: exit status 1, its message above; "
         "fix what it says and run ./scripts/demo again"
     )
+
+
+def listens(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        return probe.connect_ex((host, int(port))) == 0
+
+
+def test_down_says_stopped_only_once_the_emulator_has_ended(
+    demo_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = demo.start_emulator()
+    demo.stop_emulator()
+    said = capsys.readouterr().out
+    assert f"emulator: stopped ({info['url']}; pid {info['pid']} has ended" in said
+    assert demo.has_ended(int(info["pid"])) and not listens(info["url"])
+
+
+def test_down_kills_an_emulator_that_does_not_end_and_says_so(
+    demo_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hung emulator (stopped: SIGTERM waits until it is continued). Before, `--down` printed "stopped"
+    while it went on holding its port."""
+    monkeypatch.setattr(demo, "STOP_DEADLINE", 1.0)
+    info = demo.start_emulator()
+    os.kill(int(info["pid"]), signal.SIGSTOP)
+    demo.stop_emulator()
+    said = capsys.readouterr().out
+    assert f"emulator: did not stop within 1 s of SIGTERM; killed it (pid {info['pid']})" in said
+    assert "emulator: stopped" not in said
+    assert demo.has_ended(int(info["pid"])) and not listens(info["url"])

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from . import fallback, models
 from .auth import credential_secrets, resolve_auth
 from .errors import ApiError, ResponseFormatError
-from .regions import ENV_API_URL, normalize_region, resolve_base_url
+from .regions import endpoint_for, normalize_region
 from .throttle import RateGate
 from .transport import RetryPolicy, Timeouts, Transport
 
@@ -61,7 +61,9 @@ class PostgresClient:
         env = os.environ if env is None else env
         self.page_size = page_size
         self.region = normalize_region(location)
-        self.base_url = resolve_base_url(self.region, api_url or env.get(ENV_API_URL))
+        auth = resolve_auth(token, username, password, env)
+        own_credentials = bool(token or (username and password))
+        self.base_url = endpoint_for(self.region, api_url, env, own_credentials=own_credentials)
         self._new_transport = functools.partial(
             Transport,
             timeouts=timeouts or Timeouts(),
@@ -70,15 +72,12 @@ class PostgresClient:
             clock=clock,
         )
         self._gate = gate
-        auth = resolve_auth(token, username, password, env)
         secrets = credential_secrets(token, username, password, env)
         self._transport = self._transport_to(self.base_url, auth, secrets)
         self.timeouts = self._transport.timeouts
         self._fallback: fallback.Fallback | None = None
-        if fall_back_to_env:
-            self._fallback = fallback.from_environment(
-                self.region, token, api_url, (self.base_url, auth), env
-            )
+        if fall_back_to_env and own_credentials:
+            self._fallback = fallback.from_environment(self.region, self.base_url, token, env)
         self._before_any_request(on_fall_back)
 
     def _before_any_request(self, on_fall_back: Callable[[str], None] | None) -> None:

@@ -1,5 +1,6 @@
 """Errors of the API client, and how they are read from an answer. Nothing here ever holds a token or a
-password: every text taken from an answer passes `hide_secrets` first."""
+password: every text taken from an answer passes `hide_secrets` first, then `printable` (no control
+character of the service's reaches a terminal)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .answers import UnreadableJson
+from .printable import printable
 from .redaction import hide_secrets
 
 if TYPE_CHECKING:
@@ -156,15 +158,15 @@ def error_from(
         if isinstance(raw_messages, list):
             messages = tuple(
                 ErrorMessage(
-                    hide_secrets(str(m.get("errorCode") or ""), hidden),
-                    hide_secrets(str(m.get("message") or ""), hidden),
+                    printable(hide_secrets(str(m.get("errorCode") or ""), hidden)),
+                    printable(hide_secrets(str(m.get("message") or ""), hidden)),
                 )
                 for m in raw_messages
                 if isinstance(m, dict)
             )
     retry_after = answer.headers.get("Retry-After")
     if answer.status == 429 and retry_after:
-        detail = f"the API asked to wait {hide_secrets(retry_after, hidden)[:40]}s"
+        detail = f"the API asked to wait {printable(hide_secrets(retry_after, hidden)[:40])}s"
     if waited is not None:
         detail = f"{detail}; gave up after waiting {waited:.0f}s in all".lstrip("; ")
     return ApiError(method, path, answer.status, messages, detail)

@@ -3,14 +3,17 @@
 `pulumi refresh` and `pulumi destroy` do not run the program, so the engine hands the provider the
 `ionos:token` and `ionos:endpoint` of the last run that did (kept in the state with the provider), not the
 stack's configuration as it is now. After a token rotation or an endpoint move those may be refused or
-unreachable. The environment is always today's: where it holds another token (IONOS_TOKEN, or
-IONOS_USERNAME and IONOS_PASSWORD) or another endpoint (IONOS_API_URL), a GET or a DELETE that the configured
-values could not make is made with the environment's, and the operation's later reads and deletes go on
-with them:
+unreachable. The environment is always today's, and its values go together: its credentials (IONOS_TOKEN, or
+IONOS_USERNAME and IONOS_PASSWORD) only to its endpoint (IONOS_API_URL, else IONOS's own), as the configured
+token only to the configured endpoint (`regions.endpoint_for`). Within that, a GET or a DELETE that the
+configured values could not make is made with the environment's, and the operation's later reads and deletes
+go on with them:
 
-- credentials refused (401 or 403): the same endpoint, with the environment's credentials;
-- no answer at all from the configured endpoint: the environment's endpoint (with its credentials where it
-  has others).
+- the configured token refused (401 or 403): the environment's credentials, when the environment's endpoint is
+  the very endpoint that refused it (never to another one: a refusal is no reason to leave an endpoint);
+- no answer at all from the configured endpoint: the environment's endpoint with the environment's
+  credentials, when IONOS_API_URL names another endpoint and the environment has credentials (never the
+  configured token, which was not given for that endpoint).
 
 A POST or a PUT is never sent with other values: they make and change clusters, and one made where the
 configured values cannot see it would be lost to the stack. `pulumi up`, which makes and changes them, hands
@@ -46,73 +49,49 @@ class Route(NamedTuple):
 
 @dataclass(frozen=True)
 class Fallback:
-    """The environment's values where they differ from the configured ones."""
+    """The environment's values, where they may stand in for the configured ones."""
 
     base_url: str  # the configured endpoint
-    configured_auth: requests.auth.AuthBase = field(repr=False)
-    env_auth: requests.auth.AuthBase | None = field(repr=False)  # the environment's credentials, if other
-    env_url: str | None  # the environment's endpoint, if another
+    env_auth: requests.auth.AuthBase = field(repr=False)  # the environment's credentials
+    other_here: bool  # the environment's endpoint is `base_url`, and its credentials are not the configured
+    env_url: str | None  # the environment's endpoint (IONOS_API_URL), if it names another one
     secrets: tuple[str, ...] = field(repr=False)  # the configured credentials and the environment's
 
     def route(self, error: ApiError, method: str) -> Route | None:
         """Where `error` sends the request instead, or None when it stays where it failed."""
         if method not in FALLS_BACK:
             return None
-        if self.env_auth is not None and error.refused_credentials:
+        if self.other_here and error.refused_credentials:
             why = (
                 f"the configured ionos:token was refused (HTTP {error.http_status}); "
-                "the credentials in the environment were used instead"
+                "the credentials in the environment, which are for this endpoint too, were used instead"
             )
             return Route(why, self.base_url, self.env_auth)
         if self.env_url is not None and error.http_status is None:
             why = (
                 f"the configured ionos:endpoint did not answer ({error.detail or error.summary}); "
-                f"{ENV_API_URL} from the environment was used instead"
+                f"{ENV_API_URL} from the environment, with the environment's credentials, was used instead"
             )
-            return Route(why, self.env_url, self.env_auth or self.configured_auth)
+            return Route(why, self.env_url, self.env_auth)
         return None
 
 
 def from_environment(
-    region: str,
-    token: str | None,
-    api_url: str | None,
-    configured: tuple[str, requests.auth.AuthBase],
-    env: Mapping[str, str],
+    region: str, base_url: str, token: str | None, env: Mapping[str, str]
 ) -> Fallback | None:
-    """The environment's values where they differ from the configured `token` and `api_url` (the
-    `configured` base URL and credentials); None when nothing was configured (the environment is in use
-    already) or the environment holds the same."""
-    base_url, auth = configured
-    env_auth = _other_credentials(token, env) if token else None
-    env_url = _base_url(region, env.get(ENV_API_URL)) if api_url else None
-    if env_url == base_url:
-        env_url = None
-    if env_auth is None and env_url is None:
+    """The environment's values as a fallback for the configured credentials (`token`, sent to `base_url`);
+    None when the environment has no credentials, or nothing they may be used for."""
+    try:
+        env_auth = resolve_auth(env=env)
+        env_url = resolve_base_url(region, env.get(ENV_API_URL))
+    except (MissingCredentialsError, ConfigurationError):
+        return None
+    other_here = env_url == base_url and not (token and env.get(ENV_TOKEN) == token)
+    elsewhere = env_url if env.get(ENV_API_URL) and env_url != base_url else None
+    if not other_here and elsewhere is None:
         return None
     secrets = tuple(dict.fromkeys([*credential_secrets(token, env=env), *credential_secrets(env=env)]))
-    return Fallback(base_url, auth, env_auth, env_url, secrets)
-
-
-def _base_url(region: str, env_url: str | None) -> str | None:
-    """The environment's base URL; None when it has none, or one that could not be used anyway."""
-    if not env_url:
-        return None
-    try:
-        return resolve_base_url(region, env_url)
-    except ConfigurationError:
-        return None
-
-
-def _other_credentials(token: str, env: Mapping[str, str]) -> requests.auth.AuthBase | None:
-    """The environment's credentials (IONOS_TOKEN, else IONOS_USERNAME and IONOS_PASSWORD), unless it has
-    none or the same token."""
-    if env.get(ENV_TOKEN) == token:
-        return None
-    try:
-        return resolve_auth(env=env)
-    except MissingCredentialsError:
-        return None
+    return Fallback(base_url, env_auth, other_here, elsewhere, secrets)
 
 
 def resource_of(path: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from ... import limits
@@ -52,6 +53,26 @@ def resolve_base_url(location: str, api_url: str | None = None) -> str:
             )
         return override.replace(REGION_PLACEHOLDER, region)
     return regional_url(region)
+
+
+def endpoint_for(location: str, api_url: str | None, env: Mapping[str, str], *, own_credentials: bool) -> str:
+    """The endpoint the credentials in use may be sent to: credentials given with the configuration (a
+    token, or a user and password) go to the configured endpoint, else IONOS's own; the environment's
+    (IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD) go to the environment's endpoint, IONOS_API_URL, else
+    IONOS's own, and to a configured endpoint only when it is that same one. A shell that exported
+    IONOS_API_URL for a local emulator never receives a production token configured for IONOS, and an
+    endpoint configured without a token never receives the environment's."""
+    if own_credentials:
+        return resolve_base_url(location, api_url)
+    env_url = resolve_base_url(location, env.get(ENV_API_URL))
+    if api_url and resolve_base_url(location, api_url) != env_url:
+        raise ConfigurationError(
+            f"the endpoint {api_url!r} is configured without credentials of its own, and the "
+            "environment's (IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD) are sent only to the "
+            f"environment's endpoint, {env_url} ({ENV_API_URL}, or IONOS's own when it is unset): "
+            f"configure the token with the endpoint (ionos:token, or --token), or set {ENV_API_URL} to it"
+        )
+    return env_url
 
 
 def is_loopback(host: str | None) -> bool:

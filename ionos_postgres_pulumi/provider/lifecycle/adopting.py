@@ -18,12 +18,14 @@ from pulumi.dynamic import CheckFailure
 
 from ..api import PostgresClient, rules
 from ..api.models import ClusterRead
+from ..api.printable import printable
 from ..engine.handover import REPLACING_KEY
+from ..errors import made_by_whom
 from ..progress import warn
 from ..rules import fields
 from ..rules.diffing import comparable
 from ..rules.inputs import get_path
-from ..rules.marks import Owner, made_by, mark_of
+from ..rules.marks import Owner, mark_of
 from ..rules.outputs import described
 from ..rules.validation import transition_violations
 from . import identity
@@ -55,13 +57,14 @@ def verdict(cluster: ClusterRead, owner: Owner, attempts: Sequence[Attempt]) -> 
         return Verdict.ADOPT
     if mark.owner.identity != owner.identity:
         return (
-            f"cluster {cluster.id} is {made_by(mark.owner)}: two resources must not manage one cluster. "
+            f"cluster {cluster.id} is {made_by_whom(cluster)}: two resources must not manage one cluster. "
             f"Remove {FIELD} to make a new cluster here, or remove the cluster from that stack first"
         )
     if mark.origin == "adopted":
         return Verdict.ADOPTED_ALREADY
     return (
-        f"cluster {cluster.id} carries this resource's own mark ({mark.owner}), and nothing on this machine "
+        f"cluster {cluster.id} carries this resource's own mark ({printable(mark.owner)}), and nothing on "
+        "this machine "
         "shows that no state holds it: if this stack's state holds it (a forced replacement, a taint), the "
         "engine would delete it once the create took it. Nothing was changed. If no state holds it (a "
         f"create interrupted on another machine), {identity.RELEASE}"

@@ -73,12 +73,13 @@ def after_a_rotation(error: ApiError) -> str:
         return f". Set a valid token in the environment, or, if the token was rotated: {STORED_VALUES}"
     if error.refused_credentials:
         return (
-            f". If the token was rotated: {STORED_VALUES}; or set IONOS_TOKEN to the new token, which reads "
-            "and deletes use when the stored one is refused"
+            f". If the token was rotated: {STORED_VALUES}; or set IONOS_TOKEN to the new token and "
+            "IONOS_API_URL to this endpoint (the environment's token goes only to the environment's "
+            "endpoint), which reads and deletes use when the stored token is refused"
         )
     if error.http_status is None:
         return (
-            f". If the endpoint moved: {STORED_VALUES}; or set IONOS_API_URL to the new endpoint, which "
-            "reads and deletes use when the stored one does not answer"
+            f". If the endpoint moved: {STORED_VALUES}; or set IONOS_API_URL to the new endpoint with "
+            "IONOS_TOKEN for it, which reads and deletes use when the stored one does not answer"
         )
     return ""

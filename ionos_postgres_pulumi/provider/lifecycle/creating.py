@@ -173,7 +173,7 @@ def _find_or_post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owne
     attempt = next(a for a in attempts if identity.proves([a], best))
     journal.made(key, attempt.attempt, best.id)
     report(
-        f"found cluster {best.name!r} ({best.id}, {best.state}), which an earlier attempt of this resource "
+        f"found {identity.describe(best)}, which an earlier attempt of this resource "
         f"made ({attempt.origin} by attempt {attempt.attempt}, noted on this machine) and never handed over; "
         "continuing with it instead of creating another"
     )
@@ -339,7 +339,7 @@ def _remove_leftovers(
         )
     for leftover in found.mine:
         report(
-            f"cluster {leftover.id} ({leftover.state}) was made by an earlier attempt of this resource whose "
+            f"{identity.describe(leftover)} was made by an earlier attempt of this resource whose "
             f"answer was lost, and no state holds it; deleting it, keeping {keep.id}"
         )
         try:

@@ -31,9 +31,10 @@ from typing import Any
 
 from ..api import PostgresClient
 from ..api.models import ClusterRead
-from ..errors import ProviderError
+from ..api.printable import printable
+from ..errors import ProviderError, made_by_whom
 from ..rules.inputs import owner_in
-from ..rules.marks import Mark, Owner, made_by, mark_of
+from ..rules.marks import Mark, Owner, mark_of
 from . import journal
 from .journal import Attempt
 
@@ -110,11 +111,12 @@ def refusal(found: Sorted, owner: Owner, name: str, region: str, allow_empty: bo
 def describe(cluster: ClusterRead) -> str:
     created = cluster.metadata.created_date
     when = f", made {created}" if created else ""
-    return f"cluster {cluster.id} ({cluster.name!r}, {cluster.state or 'state unknown'}{when})"
+    state = printable(cluster.state or "state unknown")
+    return f"cluster {printable(cluster.id)} ({cluster.name!r}, {state}{when})"
 
 
 def name_taken(others: Sequence[ClusterRead], owner: Owner, name: str, region: str) -> str:
-    listed = "; ".join(f"{describe(c)}, {made_by(_owner(c))}" for c in others)
+    listed = "; ".join(f"{describe(c)}, {made_by_whom(c)}" for c in others)
     message = (
         f"the cluster name {name!r} is taken in {region}: {listed}. This resource never takes over a cluster "
         "it did not make, and one name is one cluster: choose another name, or adopt that cluster with "
@@ -134,7 +136,8 @@ def not_proven(cluster: ClusterRead, region: str) -> str:
     mark = mark_of(cluster.properties.description) or Mark(Owner("?", "?"))
     how = f"{mark.origin} by attempt {mark.attempt}" if mark.origin else "its origin not written"
     return (
-        f"{describe(cluster)} in {region} carries this resource's identity ({mark.owner}, {how}), but "
+        f"{describe(cluster)} in {region} carries this resource's identity ({printable(mark.owner)}, {how}), "
+        "but "
         "nothing on this machine shows that a run of this stack made it and never handed it over, so it is "
         "not taken: a stack's state may hold it. Nothing was created or deleted. If this stack holds it and "
         "you asked to replace it (`pulumi up --replace`, `--target-replace`, `pulumi state taint`, a "

@@ -25,12 +25,13 @@ from pulumi.dynamic import CheckFailure
 
 from ..api import PostgresClient
 from ..api.models import BackupRead
+from ..api.printable import printable
 from ..api.regions import normalize_region
 from ..api.rules import major_version, storage_shrink_violation
+from ..errors import made_by_whom
 from ..progress import warn
 from ..rules.diffing import replacement_reasons
 from ..rules.inputs import get_path
-from ..rules.marks import made_by, owner_of
 from ..rules.timestamps import moment
 from .waiting import read_or_gone
 
@@ -140,7 +141,7 @@ def _name_taken(client: PostgresClient, inputs: Mapping[str, Any], old_id: str) 
     ]
     if not others:
         return []
-    listed = ", ".join(f"{c.id} ({made_by(owner_of(c.properties.description))})" for c in others)
+    listed = ", ".join(f"{printable(c.id)} ({made_by_whom(c)})" for c in others)
     return [
         CheckFailure(
             "name",

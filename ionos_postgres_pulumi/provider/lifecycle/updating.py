@@ -18,7 +18,7 @@ from typing import Any
 
 from ..api import ApiError, PostgresClient
 from ..api.models import ClusterRead
-from ..errors import ProviderError, failed, gone
+from ..errors import ProviderError, failed, gone, reason_given
 from ..progress import duration, report
 from ..rules import payloads
 from ..rules.diffing import Decision
@@ -127,7 +127,7 @@ def _restored_already(cluster: ClusterRead, restore_to: str) -> bool:
     if not _marked(cluster, restore_to):
         return False
     if cluster.state == "FAILED":
-        reason = cluster.metadata.status_message or "no reason given"
+        reason = reason_given(cluster)
         raise ProviderError(
             f"the in-place restore of cluster {cluster.name!r} ({cluster.id}) to {restore_to}, sent by an "
             f"earlier `pulumi up`, ended FAILED ({reason}): it was NOT done. It is not sent again by itself. "

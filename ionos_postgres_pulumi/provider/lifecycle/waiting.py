@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ..api import ApiError, PostgresClient
 from ..api.models import ClusterRead
 from ..engine.calls import say
-from ..errors import ProviderError, failed, gone
+from ..errors import ProviderError, failed, gone, reason_given
 from ..progress import Progress, duration
 from . import timings
 from .clients import after_a_rotation
@@ -96,8 +96,7 @@ class FailedGrace:
         if self._since is None:
             self._since = now
             say(
-                f"FAILED ({cluster.metadata.status_message or 'no reason given'}); waiting up to "
-                f"{duration(self.seconds)} for it to recover",
+                f"FAILED ({reason_given(cluster)}); waiting up to {duration(self.seconds)} for it to recover",
                 ephemeral=True,
             )
         return now - self._since >= self.seconds

@@ -35,7 +35,23 @@ def described(cluster: models.ClusterRead) -> dict[str, Any]:
         status_message=cluster.metadata.status_message or "",
         port=POSTGRES_PORT,
     )
-    return outs
+    shown: dict[str, Any] = encodable(outs)
+    return shown
+
+
+def encodable(value: Any) -> Any:
+    """`value` with every text made one the Pulumi SDK can send. A lone surrogate (`\\ud800`), which JSON
+    can carry and the service keeps in any field, cannot be encoded as UTF-8: the SDK's serialization would
+    end a refresh, read or update with a traceback. It is written as its escape (the six characters
+    `\\ud800`), so the value differs from the program's and the drift shows; `pulumi up` writes the
+    program's."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, Mapping):
+        return {encodable(k): encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encodable(v) for v in value]
+    return value
 
 
 def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str, Any]:
