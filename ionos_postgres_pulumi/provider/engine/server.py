@@ -129,8 +129,9 @@ _diff_detail = threading.local()
 
 
 def detail_the_diff(kinds: dict[str, str]) -> None:
-    """The detailed diff of the Diff call this thread serves: input -> "update" or "update-replace". The
-    SDK's server drops detailed diffs (Pulumi issue #3080); `DetailedDiffs` adds this one to its answer."""
+    """The detailed diff of the Diff call this thread serves: input (or a field inside one, such as
+    "credentials.password") -> "update" or "update-replace". The SDK's server drops detailed diffs (Pulumi
+    issue #3080); `DetailedDiffs` adds this one to its answer."""
     _diff_detail.kinds = kinds
 
 
@@ -165,7 +166,7 @@ class _DiffResponse:
                 for key, kind in kinds.items()
             }
             fields["hasDetailedDiff"] = True
-            fields["diffs"] = sorted(kinds)
+            fields["diffs"] = sorted({key.split(".", 1)[0] for key in kinds})  # the inputs, by name
         return self._real(**fields)
 
 
