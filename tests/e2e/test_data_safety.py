@@ -194,6 +194,42 @@ def test_a_preview_says_what_moves_or_hides_data(engine: Engine, tmp_path: Path,
         assert emu.admin.clusters() == []
 
 
+def test_a_refusal_names_the_value_it_judges_and_never_contradicts_the_change(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The engine shows a failure's value from the program's top-level input of that name: a nested field's
+    own value is in the words, never `{<nil>}`; a replacement refused for the protection, in the change that
+    turns it off, does not say it is on."""
+    with emulator_thread(paces=Paces.parse("1s")) as emu:
+        stack = project_stack(engine, emu, tmp_path / "project", "dev", deletionProtection="true")
+        cluster_id = stack.up(color="never").outputs["clusterId"].value
+        set_config(stack, storage="10")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        said = flat(str(refused.value))
+        assert (
+            "resource 'safe-db' has a problem: instances.storage_size: 10 is smaller than the current 20 GB; "
+            "storage can only grow"
+        ) in said
+        assert "<nil>" not in said
+
+        stack.remove_config(f"{PROJECT}:storage")
+        set_config(stack, backupLocation="de", deletionProtection="false")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert (
+            "property deletion_protection value {false} has a problem: turns the protection of cluster "
+            f"'safe-db' ({cluster_id}) off in the same change that replaces it (backup_location changes "
+            "('eu-central-3' -> 'de')), which deletes it; the protection comes off in a `pulumi up`"
+        ) in flat(str(refused.value))
+        assert "is on for" not in flat(str(refused.value))
+
+        stack.remove_config(f"{PROJECT}:backupLocation")
+        stack.up(color="never")  # the protection off, alone
+        stack.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
 def test_a_create_that_timed_out_is_kept_in_the_state_and_destroy_removes_it(
     engine: Engine, tmp_path: Path
 ) -> None:

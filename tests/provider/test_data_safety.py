@@ -60,6 +60,15 @@ def test_a_replacement_of_a_protected_cluster_is_refused_at_preview(
     (failure,) = checked.failures
     assert failure[0] == "deletion_protection"
     assert "this change replaces it (backup_location changes ('eu-central-3' -> 'de'))" in failure[1]
+    # the same change turning the protection off: refused in words that do not say it is on
+    both = provider.check(inputs, cluster_inputs(deletion_protection=False, backup_location="de"), outs)
+    (failure,) = both.failures
+    assert failure[0] == "deletion_protection"  # shown by the engine as "value {false}"
+    assert failure[1].startswith(
+        "turns the protection of cluster 'orders-db' (" + outs["cluster_id"] + ") off in the same change "
+        "that replaces it (backup_location changes ('eu-central-3' -> 'de')), which deletes it"
+    )
+    assert "is on" not in failure[1]
 
 
 def test_a_replacement_carries_the_data_over_from_the_old_clusters_backup(
