@@ -73,6 +73,26 @@ def copy_project(name: str, destination: Path) -> Path:
     return target
 
 
+def cluster_program(name: str, address: str) -> str:
+    """A program of one unprotected `PostgresCluster`, its password from the stack's secret `password`;
+    exports dnsName, clusterId and connectionUri."""
+    return f"""import pulumi
+from ionos_postgres_pulumi import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs
+
+db = PostgresCluster("{name}", PostgresClusterArgs(
+    location="de/fra",
+    deletion_protection=False,
+    connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
+                              primary_instance_address="{address}"),
+    credentials=CredentialsArgs(username="app", password=pulumi.Config().require_secret("password"),
+                                database="app"),
+))
+pulumi.export("dnsName", db.dns_name)
+pulumi.export("clusterId", db.cluster_id)
+pulumi.export("connectionUri", db.connection_uri)
+"""
+
+
 def configure(stack: auto.Stack, emulator: RunningEmulator, **values: str) -> None:
     """The stack's configuration for the emulator; its clusters without deletion protection (the tests tear
     them down), unless `deletionProtection` says otherwise."""

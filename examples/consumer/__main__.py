@@ -9,10 +9,13 @@ producer = pulumi.StackReference(
 )
 database = config.get("database") or "app"
 host = producer.require_output("dnsName")
-port = producer.require_output("port").apply(lambda value: str(int(value)))
-endpoint = pulumi.Output.concat(host, ":", port)
+# Pulumi's numbers are floats: the producer's port (5432) arrives here as 5432.0. Read it as the integer
+# it is; str() of the float would write 5432.0 into the URL.
+port = producer.require_output("port").apply(int)
+endpoint = pulumi.Output.concat(host, ":", port.apply(str))
 jdbc_url = pulumi.Output.concat("jdbc:postgresql://", endpoint, "/", database)
 
 pulumi.export("databaseHost", host)
+pulumi.export("databasePort", port)
 pulumi.export("databaseEndpoint", endpoint)
 pulumi.export("jdbcUrl", jdbc_url)

@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
 
 from ionos_postgres_pulumi.provider.api import ApiError, ConfigurationError, PostgresClient
 from ionos_postgres_pulumi.provider.api.regions import normalize_region
-from ionos_postgres_pulumi.provider.api.rules import major_version
+from ionos_postgres_pulumi.provider.api.rules import major_version, parse_timestamp
 from ionos_postgres_pulumi.provider.config import StackConfig
 from ionos_postgres_pulumi.provider.lifecycle.catalog import (
     Catalog,
@@ -117,6 +118,31 @@ def resolve_version(location: str, requested: str | None) -> str:
     return choose_version(catalog_for(location), requested).version
 
 
+def backup_version(location: str, backup_id: str) -> str:
+    """The PostgreSQL major version a backup holds, as the backup says: the one it restores into."""
+    try:
+        with program_client(location) as client:
+            backup = client.get_backup(backup_id)
+    except ApiError as exc:
+        missing = exc.is_not_found
+        reason = f"{backup_id!r} is not a backup in {location}" if missing else f"cannot read it: {exc}"
+        raise CatalogLookupError(f"restore_from_backup.source_backup_id: {reason}") from None
+    except ConfigurationError as exc:
+        raise CatalogLookupError(f"cannot read backup {backup_id}: {exc}") from None
+    version = backup.properties.postgres_cluster_version
+    if not version:
+        raise CatalogLookupError(
+            f"backup {backup_id} does not say which PostgreSQL version it holds: set version to that one"
+        )
+    return str(version)
+
+
+def resolve_restored_version(location: str, backup_id: str | None) -> str:
+    """The version of a cluster made from `backup_id` when the program gives none: the backup's own (a
+    backup restores into its own major version), checked against the catalog."""
+    return resolve_version(location, backup_version(location, backup_id) if backup_id else None)
+
+
 def resolve_backup_location(location: str, requested: str | None) -> str:
     return choose_backup_location(catalog_for(location), location, requested)
 
@@ -183,10 +209,70 @@ def forget() -> None:
 def get_backups(
     cluster_id: pulumi.Input[str] | None, location: pulumi.Input[str]
 ) -> pulumi.Output[list[dict[str, Any]]]:
-    """A cluster's backups (all of the region's without an id) with their recovery windows."""
+    """A cluster's backups (all of the region's without an id) with their recovery windows. The one marked
+    `is_active` changes after an in-place restore or a major upgrade of the cluster: to restore from a
+    backup that stays the same, use `get_backup(..., covering=<moment>)` or keep its id in configuration."""
     return pulumi.Output.all(pulumi.Output.from_input(location), pulumi.Output.from_input(cluster_id)).apply(
         lambda values: [asdict(b) for b in list_backups(values[0], values[1])]
     )
+
+
+def find_backup(location: str, cluster_id: str, covering: str | None = None) -> Backup:
+    """The cluster's active backup; with `covering` (an RFC 3339 moment), the backup whose recovery window
+    holds that moment: the same one on every run, while the service keeps it."""
+    backups = [b for b in list_backups(location, cluster_id) if b.cluster_id == cluster_id]
+    if covering is None:
+        found = [b for b in backups if b.is_active]
+        wanted = "active backup"
+    else:
+        when = _moment(covering, "covering")
+        found = [b for b in backups if _window_holds(b, when)]
+        wanted = f"backup whose recovery window holds {covering}"
+    if not found:
+        windows = ", ".join(f"{b.id} ({_window(b)})" for b in backups) or "none"
+        raise CatalogLookupError(
+            f"cluster {cluster_id} in {location} has no {wanted}; its backups: {windows}"
+        )
+    # Windows touch where one backup ends and the next begins: the first that held the moment keeps it, so
+    # that a backup made later never takes its place (at one start, the one that has ended came first).
+    return min(found, key=lambda b: (_earliest(b), b.is_active))
+
+
+def get_backup(
+    cluster_id: pulumi.Input[str], location: pulumi.Input[str], covering: pulumi.Input[str] | None = None
+) -> pulumi.Output[dict[str, Any]]:
+    """One backup of a cluster, as `get_backups` lists them: the active one, or, with `covering` (an RFC
+    3339 moment), the one that can restore that moment. With the same moment it is the same backup on
+    every run, so a cluster restored from it (`source_backup_id`) is not replaced when the source cluster
+    is restored in place or upgraded later, which makes a new backup the active one."""
+    inputs = (pulumi.Output.from_input(v) for v in (location, cluster_id, covering))
+    return pulumi.Output.all(*inputs).apply(lambda values: asdict(find_backup(*values)))
+
+
+def _moment(text: str, what: str) -> datetime:
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        raise CatalogLookupError(
+            f"{what} {text!r} is not an RFC 3339 time with a time zone, such as 2026-07-01T09:00:00Z"
+        ) from None
+
+
+def _earliest(backup: Backup) -> datetime:
+    earliest = backup.earliest_recovery_target_time
+    return _moment(earliest, "earliest") if earliest else datetime.min.replace(tzinfo=UTC)
+
+
+def _window_holds(backup: Backup, when: datetime) -> bool:
+    earliest = backup.earliest_recovery_target_time
+    latest = backup.latest_recovery_target_time
+    return (earliest is None or _moment(earliest, "earliest") <= when) and (
+        _moment(latest, "latest") >= when if latest else when <= datetime.now(UTC)
+    )
+
+
+def _window(backup: Backup) -> str:
+    return f"{backup.earliest_recovery_target_time} to {backup.latest_recovery_target_time or 'now'}"
 
 
 def _text(value: Any) -> str | None:

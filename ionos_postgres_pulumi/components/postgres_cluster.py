@@ -15,7 +15,6 @@ import pulumi
 
 from ionos_postgres_pulumi.provider import (
     ClusterInputs,
-    CredentialsArgs,
     InstancesArgs,
     MaintenanceWindowArgs,
     PostgresV2Cluster,
@@ -24,7 +23,13 @@ from ionos_postgres_pulumi.provider import (
 from ionos_postgres_pulumi.provider.api.redaction import hide_secrets
 from ionos_postgres_pulumi.provider.field_docs import with_field_docs
 
-from .lookups import CatalogLookupError, active_backup, resolve_backup_location, resolve_version
+from .lookups import (
+    CatalogLookupError,
+    active_backup,
+    resolve_backup_location,
+    resolve_restored_version,
+    resolve_version,
+)
 
 DEFAULTS: dict[str, Any] = {
     "instances": InstancesArgs(count=1, ram=4, cores=2, storage_size=20),
@@ -37,7 +42,8 @@ DEFAULTS: dict[str, Any] = {
 class PostgresClusterArgs(ClusterInputs):
     """The inputs of `PostgresV2Cluster` (the list below), of which `name`, `version`, `instances`,
     `maintenance_window`, `backup_location` and `deletion_protection` may be left out: the component
-    chooses them (see each input's words)."""
+    chooses them (see each input's words). Restoring from a backup (`restore_from_backup.source_backup_id`)
+    without a `version`, it takes the backup's."""
 
 
 with_field_docs(PostgresClusterArgs)
@@ -121,9 +127,15 @@ def cluster_args(name: str, args: PostgresClusterArgs) -> PostgresV2ClusterArgs:
 def from_the_catalog(args: PostgresClusterArgs) -> dict[str, pulumi.Input[str]]:
     """The version and the backup location, looked up whether given or not: a given one is checked against
     the catalog."""
-    password = _password_of(args.credentials)
+    password = _nested(args.credentials, "password")
+    source = _nested(args.restore_from_backup, "source_backup_id")
+    version = (
+        _looked_up(resolve_version, args.location, args.version, password)
+        if args.version is not None or source is None
+        else _looked_up(resolve_restored_version, args.location, source, password)  # the backup's major
+    )
     return {
-        "version": _looked_up(resolve_version, args.location, args.version, password),
+        "version": version,
         "backup_location": _looked_up(resolve_backup_location, args.location, args.backup_location, password),
     }
 
@@ -160,13 +172,15 @@ def _without_the_password(
         raise CatalogLookupError(hide_secrets(str(exc), [password] if password else [])) from None
 
 
-def _password_of(credentials: Any) -> pulumi.Input[str] | None:
-    if isinstance(credentials, CredentialsArgs):
-        return credentials.password
-    if isinstance(credentials, dict):
-        password = credentials.get("password")
-        return password if isinstance(password, str | pulumi.Output) else None
-    return None
+def _nested(block: Any, key: str) -> pulumi.Input[str] | None:
+    """A text field of a nested input the program gave as args (`CredentialsArgs`...) or as a dict."""
+    if isinstance(block, dict):
+        value = block.get(key)
+    elif dataclasses.is_dataclass(block):  # never an Output: its attributes are lifted, not read
+        value = getattr(block, key, None)
+    else:
+        return None
+    return value if isinstance(value, str | pulumi.Output) else None
 
 
 def child_options(

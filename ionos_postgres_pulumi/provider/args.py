@@ -105,7 +105,8 @@ class ClusterInputs:
     """The cluster's name at IONOS. PostgresCluster's default: the component's name."""
     version: pulumi.Input[str] | None = None
     """The PostgreSQL major version, such as "16"; changes only to versions it can be upgraded to.
-    PostgresCluster's default: the newest RECOMMENDED version (else the newest SUPPORTED one)."""
+    PostgresCluster's default: the backup's version when restoring from one (`source_backup_id`), else
+    the newest RECOMMENDED version (else the newest SUPPORTED one)."""
     instances: pulumi.Input[InstancesArgs | dict[str, Any]] | None = None
     """The cluster's size. PostgresCluster's default: 1 instance, 4 GB, 2 cores, 20 GB."""
     maintenance_window: pulumi.Input[MaintenanceWindowArgs | dict[str, Any]] | None = None

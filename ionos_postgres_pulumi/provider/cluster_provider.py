@@ -28,6 +28,7 @@ from . import secret_filter
 from .config import StackConfig
 from .engine import handover, server
 from .engine.calls import the_call
+from .errors import for_the_engine
 from .progress import warn
 from .rules import diffing, validation
 from .rules.inputs import from_engine, normalize
@@ -65,7 +66,10 @@ class PostgresV2ClusterProvider(ResourceProvider):
         failures = [CheckFailure(v.field, v.reason()) for v in validation.violations(inputs, old_inputs)]
         if not failures and _needs_the_service(inputs, old_inputs):
             failures = _lifecycle().service_failures(inputs, old_inputs, self._config)
-        shown = [CheckFailure(f.property, secret_filter.hidden(f.reason, news, olds)) for f in failures]
+        shown = [
+            for_the_engine(CheckFailure(f.property, secret_filter.hidden(f.reason, news, olds)))
+            for f in failures
+        ]
         return CheckResult(inputs, shown)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

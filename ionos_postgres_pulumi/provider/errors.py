@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pulumi.dynamic import CheckFailure
+
 from .api.printable import printable
+from .rules.inputs import KNOWN_INPUTS
 from .rules.marks import made_by, owner_of
 
 if TYPE_CHECKING:
@@ -41,3 +44,14 @@ def gone(cluster_id: str, doing: str) -> ClusterGone:
         f"cluster {cluster_id} no longer exists (it was deleted outside Pulumi while {doing}); "
         "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again"
     )
+
+
+def for_the_engine(failure: CheckFailure) -> CheckFailure:
+    """A check failure as the engine will show it. The engine writes "property <p> value <v> has a problem:
+    <reason>", where <v> is the program's input named <p> at the top level: for a field inside an object
+    ("instances.storage_size") or outside the inputs ("ionos:token") it would show `{<nil>}` beside a reason
+    that names the real value. Those go without a property ("resource 'db' has a problem: <reason>"), their
+    field opening the reason, whose words name the value."""
+    if failure.property in KNOWN_INPUTS:
+        return failure
+    return CheckFailure("", f"{failure.property}: {failure.reason}")

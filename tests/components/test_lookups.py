@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
 from ionos_postgres_pulumi.components import (
     CatalogLookupError,
@@ -14,10 +15,12 @@ from ionos_postgres_pulumi.components import (
     choose_version,
 )
 from ionos_postgres_pulumi.components.lookups import (
+    find_backup,
     find_cluster,
     list_backups,
     list_clusters,
     resolve_backup_location,
+    resolve_restored_version,
     resolve_version,
 )
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
@@ -115,6 +118,52 @@ def test_backups_with_their_recovery_windows(api_env: RunningEmulator) -> None:
     assert backup.earliest_recovery_target_time.endswith("Z")
     assert backup.latest_recovery_target_time is None
     assert list_backups("de/fra", "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2") == []
+
+
+def restore_in_place(emulator: RunningEmulator, cluster_id: str, when: str) -> None:
+    """An in-place restore made outside the program (curl, the console): a new backup becomes active."""
+    answer = requests.put(
+        f"{emulator.url}/de-fra/clusters/{cluster_id}",
+        json={
+            "id": cluster_id,
+            "properties": {**cluster_properties(), "restoreFromBackup": {"recoveryTargetDatetime": when}},
+        },
+        headers={"Authorization": f"Bearer {emulator.token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+
+
+def test_a_backup_that_covers_a_moment_stays_the_same_after_an_in_place_restore(
+    api_env: RunningEmulator,
+) -> None:
+    (source,) = make_clusters(api_env, "source")
+    active = find_backup("de/fra", source)
+    moment = active.earliest_recovery_target_time
+    assert moment is not None and find_backup("de/fra", source, covering=moment) == active
+    restore_in_place(api_env, source, moment)
+    list_clusters("de/fra")  # the restore completes at the next read
+    now_active = find_backup("de/fra", source)
+    assert now_active.id != active.id  # what `get_backups`' is_active names has moved on
+    assert find_backup("de/fra", source, covering=moment).id == active.id  # the pinned one has not
+    with pytest.raises(CatalogLookupError, match="has no backup whose recovery window holds 2020"):
+        find_backup("de/fra", source, covering="2020-01-01T00:00:00Z")
+    with pytest.raises(CatalogLookupError, match="covering 'yesterday' is not an RFC 3339 time"):
+        find_backup("de/fra", source, covering="yesterday")
+
+
+def test_a_restored_cluster_runs_the_version_of_its_backup(api_env: RunningEmulator) -> None:
+    with PostgresClient("de-fra", env=api_env.env()) as client:
+        made = client.create_cluster(
+            m.ClusterCreateProperties.model_validate(cluster_properties(name="old", version="15"))
+        )
+        client.get_cluster(made.id)
+    backup = find_backup("de/fra", made.id)
+    assert resolve_restored_version("de/fra", backup.id) == "15"  # not the recommended 16
+    assert resolve_restored_version("de/fra", None) == "16"
+    missing = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
+    with pytest.raises(CatalogLookupError, match=f"source_backup_id: '{missing}' is not a backup in de/fra"):
+        resolve_restored_version("de/fra", missing)
 
 
 def make_clusters(emulator: RunningEmulator, *names: str) -> list[str]:

@@ -27,3 +27,10 @@ def write_rows(uri: str) -> None:
 def rows(uri: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(uri, connect_timeout=10) as connection:
         return connection.execute("select id, note from orders order by id").fetchall()
+
+
+def tables(uri: str) -> list[str]:
+    """The tables a connection to `uri` sees in its database (none in a new one)."""
+    with psycopg.connect(uri, connect_timeout=10) as connection:
+        found = connection.execute("select tablename from pg_tables where schemaname = 'public'").fetchall()
+        return [name for (name,) in found]

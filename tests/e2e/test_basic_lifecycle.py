@@ -100,7 +100,7 @@ def test_preview_of_another_backup_location_is_a_replacement(
         if e.resource_pre_event and e.resource_pre_event.metadata.op.value == "replace"
     ]
     kinds = {key: diff.diff_kind.value for key, diff in (step.detailed_diff or {}).items()}
-    assert kinds == {"backup_location": "update-replace", "instances": "update"}  # cores: set above
+    assert kinds == {"backup_location": "update-replace", "instances.cores": "update"}  # set above
     # and the data is carried over from the old cluster's backup, which the preview names
     (cluster,) = e2e_emulator.admin.clusters()
     (backup,) = e2e_emulator.backups_of(cluster["id"])

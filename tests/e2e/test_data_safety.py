@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 from pulumi import automation as auto
@@ -22,12 +23,13 @@ from pulumi import automation as auto
 from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator, emulator_thread
 from scripts.pulumi_project import Engine, write_project
-from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, write_rows
-from tests.engine import configure
+from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, tables, write_rows
+from tests.engine import PASSWORD, configure
 from tests.payloads import cluster_properties
 
 pytestmark = pytest.mark.e2e
 PROJECT = "safety"
+NEW_PASSWORD = "N3w-E2e-Passw0rd!"
 PROGRAM = """import pulumi
 from ionos_postgres_pulumi import (ConnectionArgs, CredentialsArgs, InstancesArgs, PostgresCluster,
     PostgresClusterArgs, RestoreFromBackupArgs, TimeoutsArgs)
@@ -36,7 +38,7 @@ config = pulumi.Config()
 restore = config.get("restoreBackup")
 db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs(
     location="de/fra",
-    version="16",
+    version=config.get("version") or "16",
     backup_location=config.get("backupLocation"),
     deletion_protection=config.get_bool("deletionProtection"),
     adopt_existing_id=config.get("adopt"),
@@ -44,12 +46,14 @@ db = PostgresCluster(config.get("clusterName") or "safe-db", PostgresClusterArgs
                             storage_size=int(config.get("storage") or 20)),
     connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
                               primary_instance_address=config.get("address") or "192.168.9.10/24"),
-    credentials=CredentialsArgs(username="app", password=config.require_secret("password"), database="app"),
+    credentials=CredentialsArgs(username="app", password=config.require_secret("password"),
+                                database=config.get("database") or "app"),
     restore_from_backup=RestoreFromBackupArgs(source_backup_id=restore,
         recovery_target_datetime=config.get("restoreTime")) if restore or config.get("restoreTime") else None,
     timeouts=TimeoutsArgs(create=config.get("createTimeout"), failed="5s"),
 ))
 pulumi.export("clusterId", db.cluster_id)
+pulumi.export("dnsName", db.dns_name)
 pulumi.export("connectionUri", db.connection_uri)
 """
 
@@ -67,6 +71,12 @@ def set_config(stack: auto.Stack, **values: str) -> None:
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
+
+
+def previewed(stack: auto.Stack) -> str:
+    """What a reviewer reads in `pulumi preview --diff`: the diff and the warnings, on one line."""
+    result = stack.preview(diff=True, color="never")
+    return flat(result.stdout + result.stderr)
 
 
 @pytest.mark.bridge  # the old cluster found at check, the plan in hidden inputs
@@ -135,6 +145,90 @@ def test_no_ordinary_change_or_destroy_loses_the_rows(
         restored = again.up(color="never").outputs
         assert rows(restored["connectionUri"].value) == ROWS
         again.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
+@NEEDS_POSTGRES
+def test_a_preview_says_what_moves_or_hides_data(engine: Engine, tmp_path: Path, pg_data_dir: Path) -> None:
+    """A new database, a new password and a replacement each change what consumers reach; each preview
+    says so, and `pulumi up` then does what it said."""
+    with emulator_thread(postgres=True, data_dir=pg_data_dir, paces=Paces.parse("1s")) as emu:
+        stack = project_stack(engine, emu, tmp_path / "project", "dev")
+        first = stack.up(color="never").outputs
+        uri, old_id, old_host = (first[key].value for key in ("connectionUri", "clusterId", "dnsName"))
+        write_rows(uri)
+
+        set_config(stack, database="payments")
+        said = previewed(stack)
+        assert '~ credentials: { ~ database: "app" => "payments" }' in said
+        assert (
+            "credentials.database goes from 'app' to 'payments': the service makes 'payments' if it is "
+            "missing (a new database is EMPTY); the data of 'app' stays there (nothing is deleted, and "
+            "setting 'app' back reaches it again), and connection_uri will name 'payments'"
+        ) in said
+        moved = stack.up(color="never").outputs["connectionUri"].value
+        assert moved.endswith("/payments") and tables(moved) == []
+        assert rows(uri) == ROWS  # still in 'app'
+
+        engine.set_secret(stack, f"{PROJECT}:password", NEW_PASSWORD)
+        said = previewed(stack)
+        assert "~ credentials: { ~ password: [secret] => [secret] }" in said
+        assert (
+            "credentials.password changes: user 'app' gets the new password at `pulumi up`; clients still "
+            "using the old one (applications, connection pools, other stacks that hold it) stop getting in"
+        ) in said
+        assert NEW_PASSWORD not in said and PASSWORD not in said
+        rotated = stack.up(color="never").outputs["connectionUri"].value
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            rows(uri)
+        assert rows(rotated.replace("/payments", "/app")) == ROWS
+
+        set_config(stack, backupLocation="de")
+        said = previewed(stack)
+        assert (
+            "cluster_id and dns_name change: the cluster is replaced, and the new one gets a new id and a "
+            f"new host name (now {old_id} and {old_host}); whatever reads them (connection_uri, other stacks "
+            "through a StackReference, DNS records, application settings) must follow"
+        ) in said
+        # (the new host name is the emulator's to give: in this mode it is a loopback address)
+        assert stack.up(color="never").outputs["clusterId"].value != old_id
+        stack.destroy(color="never")
+        assert emu.admin.clusters() == []
+
+
+def test_a_refusal_names_the_value_it_judges_and_never_contradicts_the_change(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The engine shows a failure's value from the program's top-level input of that name: a nested field's
+    own value is in the words, never `{<nil>}`; a replacement refused for the protection, in the change that
+    turns it off, does not say it is on."""
+    with emulator_thread(paces=Paces.parse("1s")) as emu:
+        stack = project_stack(engine, emu, tmp_path / "project", "dev", deletionProtection="true")
+        cluster_id = stack.up(color="never").outputs["clusterId"].value
+        set_config(stack, storage="10")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        said = flat(str(refused.value))
+        assert (
+            "resource 'safe-db' has a problem: instances.storage_size: 10 is smaller than the current 20 GB; "
+            "storage can only grow"
+        ) in said
+        assert "<nil>" not in said
+
+        stack.remove_config(f"{PROJECT}:storage")
+        set_config(stack, backupLocation="de", deletionProtection="false")
+        with pytest.raises(auto.CommandError) as refused:
+            stack.preview(color="never")
+        assert (
+            "property deletion_protection value {false} has a problem: turns the protection of cluster "
+            f"'safe-db' ({cluster_id}) off in the same change that replaces it (backup_location changes "
+            "('eu-central-3' -> 'de')), which deletes it; the protection comes off in a `pulumi up`"
+        ) in flat(str(refused.value))
+        assert "is on for" not in flat(str(refused.value))
+
+        stack.remove_config(f"{PROJECT}:backupLocation")
+        stack.up(color="never")  # the protection off, alone
+        stack.destroy(color="never")
         assert emu.admin.clusters() == []
 
 

@@ -3,17 +3,20 @@ pack, and its exit status says whether the change may be merged."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
 from pulumi import automation as auto
 
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import REPO, Engine
-from tests.engine import NO_HOST, configure, copy_project
+from tests.engine import NO_HOST, PASSWORD, configure, copy_project
 
 pytestmark = pytest.mark.e2e
 CI = REPO / "examples" / "ci"
@@ -84,3 +87,45 @@ def test_a_development_stack_previews_with_every_policy_advisory(
     assert "[advisory] ionos-pg-min-instances" in report
     assert "[advisory] ionos-pg-deletion-protection" in report
     assert "[mandatory]" not in report
+
+
+def drift_check() -> list[str]:
+    """The drift check of docs/policy.md, as written there."""
+    text = (REPO / "docs" / "policy.md").read_text()
+    (line,) = re.findall(r"^pulumi preview --refresh .*$", text, re.M)
+    return shlex.split(line)[1:]
+
+
+def change_with_curl(emulator: RunningEmulator, cluster_id: str, ram: int) -> None:
+    """A change made outside Pulumi: the API's "ensure" PUT of the whole cluster, with another ram."""
+    url = f"{emulator.url}/de-fra/clusters/{cluster_id}"
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    properties = requests.get(url, headers=headers, timeout=10).json()["properties"]
+    properties["instances"]["ram"] = ram
+    properties["credentials"]["password"] = PASSWORD
+    answer = requests.put(url, json={"id": cluster_id, "properties": properties}, headers=headers, timeout=10)
+    answer.raise_for_status()
+
+
+def test_the_drift_check_fails_after_a_change_made_outside(
+    ci_engine: Engine, e2e_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    project = copy_project("basic", tmp_path)  # examples/basic as a production stack, without protection
+    (project / "Pulumi.prod.yaml").write_text((project / "Pulumi.dev.yaml").read_text())
+    stack = ci_engine.stack(project, "prod")
+    configure(stack, e2e_emulator)
+    try:
+        cluster_id = stack.up(color="never").outputs["clusterId"].value
+        command = drift_check()
+        assert command[command.index("--stack") + 1] == "prod"
+        assert ci_engine.cli(*command, cwd=project).returncode == 0  # nothing has drifted yet
+
+        change_with_curl(e2e_emulator, cluster_id, ram=8)
+        unseen = ci_engine.cli("preview", "--expect-no-changes", "--stack", "prod", cwd=project, check=False)
+        assert unseen.returncode == 0  # without --refresh the preview reads the state, not the cluster
+        found = ci_engine.cli(*command, cwd=project, check=False)
+        assert found.returncode != 0
+        assert "no changes were expected for preview but changes were proposed" in found.stderr
+        assert re.search(r"~ ram\s*: 8 => 4", found.stdout), found.stdout  # what `pulumi up` would set back
+    finally:
+        stack.destroy(color="never")

@@ -19,24 +19,11 @@ from ionos_postgres_pulumi.emulator.pace import Paces
 from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import Engine, write_project
 from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, write_rows
-from tests.engine import configure
+from tests.engine import cluster_program, configure
 
 pytestmark = pytest.mark.e2e
 PROJECT = "rotation"
-PROGRAM = """import pulumi
-from ionos_postgres_pulumi import ConnectionArgs, CredentialsArgs, PostgresCluster, PostgresClusterArgs
-
-db = PostgresCluster("rotated-db", PostgresClusterArgs(
-    location="de/fra",
-    deletion_protection=False,
-    connection=ConnectionArgs(datacenter_id="5a029f4a-72e5-11ec-90d6-0242ac120003", lan_id="1",
-                              primary_instance_address="192.168.11.10/24"),
-    credentials=CredentialsArgs(username="app", password=pulumi.Config().require_secret("password"),
-                                database="app"),
-))
-pulumi.export("clusterId", db.cluster_id)
-pulumi.export("connectionUri", db.connection_uri)
-"""
+PROGRAM = cluster_program("rotated-db", "192.168.11.10/24")
 
 
 def environment(stack: auto.Stack) -> dict[str, str]:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from ionos_postgres_pulumi.emulator.installations import installed_servers
 from ionos_postgres_pulumi.emulator.testing import RunningEmulator
 from scripts.pulumi_project import REPO, Engine, write_project
-from tests.engine import NO_HOST, PASSWORD, configure
+from tests.engine import NO_HOST, PASSWORD, cluster_program, configure
 
 pytestmark = pytest.mark.e2e
 
@@ -240,48 +241,41 @@ def test_a_user_project_with_folders_named_like_ours(
     assert PASSWORD not in json.dumps(exported)
 
 
-USERS_TEST = """
-from pathlib import Path
-
-from pulumi import automation as auto
-
-PROJECT = Path(__file__).parent / "project"
+INFRA = cluster_program("users-db", "192.168.7.10/24")
 
 
-def test_my_stack_exports_the_dns_name(ionos_emulator):
-    stack = auto.create_or_select_stack("plugin", work_dir=str(PROJECT))
-    stack.set_config("password", auto.ConfigValue("Us3r-Passw0rd!", secret=True))
-    try:
-        outputs = stack.up().outputs
-        (cluster,) = ionos_emulator.admin.clusters()
-        assert outputs["dnsName"].value == cluster["dnsName"]
-    finally:
-        stack.destroy()
-    assert ionos_emulator.admin.clusters() == []
-"""
+def examples_of_the_testing_guide() -> list[str]:
+    """docs/testing.md's Python examples, as a user copies them into a test file."""
+    return re.findall(r"```python\n(.*?)```", (REPO / "docs" / "testing.md").read_text(), re.S)
 
 
-def test_a_users_own_test_suite_gets_the_emulator_from_the_installed_plugin(
-    engine: Engine, fresh_venv: Path, tmp_path: Path
+def test_a_users_own_test_suite_runs_the_testing_guides_examples(
+    engine: Engine, wheel: Path, fresh_venv: Path, tmp_path: Path
 ) -> None:
-    """docs/testing.md's example, as a user runs it: pytest in the project's virtualenv, which has only the
-    wheel (and pytest), the Automation API running `pulumi up` of the project through the engine."""
+    """docs/testing.md as a user follows it: the wheel with its `testing` extra in the project's virtualenv,
+    the guide's examples as their tests (a backend of their own, the `ionos_emulator` fixture, and the
+    real-PostgreSQL mode where a server is installed), `pulumi up` of their project `infra/` through the
+    engine."""
     if not engine.has_language_host:
-        pytest.skip("the example runs its project with the Python language host; " + NO_HOST)
+        pytest.skip("the examples run their project with the Python language host; " + NO_HOST)
     python = str(fresh_venv / "bin" / "python")
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pytest"], check=True
-    )
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, f"{wheel}[testing]"], check=True)
     suite = tmp_path / "suite"
-    write_users_project(suite / "project", fresh_venv)
-    (suite / "test_infra.py").write_text(USERS_TEST)
+    write_project(suite / "infra", "my-project", INFRA, virtualenv=fresh_venv)
+    plugin_only, with_postgres = examples_of_the_testing_guide()
+    examples = [plugin_only, with_postgres] if installed_servers() else [plugin_only]
+    (suite / "test_infra.py").write_text("\n\n".join(examples))
+    # The guide chooses the backend: the one the engine's tests use must not be in the environment.
+    env = {k: v for k, v in engine.env().items() if not k.startswith("PULUMI_CONFIG_PASSPHRASE")}
+    env.pop("PULUMI_BACKEND_URL")
     ran = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
-        env={**engine.env(), "PULUMI_PYTHON_CMD": python},
+        env={**env, "PULUMI_PYTHON_CMD": python, "PULUMI_HOME": str(tmp_path / "pulumi-home")},
         capture_output=True,
         text=True,
         cwd=suite,
         check=False,
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "1 passed" in ran.stdout
+    assert f"{len(examples)} passed" in ran.stdout

@@ -60,7 +60,17 @@ def _partial_create(error: grpc.RpcError) -> tuple[str, dict[str, Any]] | None:
 @dataclass
 class CheckOutcome:
     inputs: dict[str, Any]
-    failures: list[tuple[str, str]]
+    failures: list[tuple[str, str]]  # (property, reason) as the engine receives them
+
+    @property
+    def by_field(self) -> dict[str, str]:
+        """Each failure's reason by the field it names: its property, or, for a field the engine cannot show
+        as a property (inside an object, or not an input), the field that opens its reason."""
+        named = {}
+        for prop, reason in self.failures:
+            field, _, rest = (prop, "", reason) if prop else reason.partition(": ")
+            named[field] = rest
+        return named
 
 
 @dataclass

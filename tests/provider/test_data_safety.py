@@ -60,6 +60,15 @@ def test_a_replacement_of_a_protected_cluster_is_refused_at_preview(
     (failure,) = checked.failures
     assert failure[0] == "deletion_protection"
     assert "this change replaces it (backup_location changes ('eu-central-3' -> 'de'))" in failure[1]
+    # the same change turning the protection off: refused in words that do not say it is on
+    both = provider.check(inputs, cluster_inputs(deletion_protection=False, backup_location="de"), outs)
+    (failure,) = both.failures
+    assert failure[0] == "deletion_protection"  # shown by the engine as "value {false}"
+    assert failure[1].startswith(
+        "turns the protection of cluster 'orders-db' (" + outs["cluster_id"] + ") off in the same change "
+        "that replaces it (backup_location changes ('eu-central-3' -> 'de')), which deletes it"
+    )
+    assert "is on" not in failure[1]
 
 
 def test_a_replacement_carries_the_data_over_from_the_old_clusters_backup(
@@ -121,13 +130,15 @@ def test_a_restore_point_in_the_future_is_refused_at_preview(
     in_place = provider.check(
         inputs, cluster_inputs(restore_from_backup={"recovery_target_datetime": future}), outs
     )
-    assert [f[0] for f in in_place.failures] == ["restore_from_backup.recovery_target_datetime"]
-    assert "lies in the future" in in_place.failures[0][1]
+    assert list(in_place.by_field) == ["restore_from_backup.recovery_target_datetime"]
+    assert "lies in the future" in in_place.by_field["restore_from_backup.recovery_target_datetime"]
     (backup,) = emu.backups_of(cluster_id)
     source = {"source_backup_id": backup["id"], "recovery_target_datetime": future}
     from_backup = provider.check({}, cluster_inputs(name="copy-db", restore_from_backup=source))
-    assert [f[0] for f in from_backup.failures] == ["restore_from_backup.recovery_target_datetime"]
-    assert "outside the recovery window" in from_backup.failures[0][1]
+    assert list(from_backup.by_field) == ["restore_from_backup.recovery_target_datetime"]
+    assert (
+        "outside the recovery window" in from_backup.by_field["restore_from_backup.recovery_target_datetime"]
+    )
 
 
 def test_a_major_upgrade_needs_to_be_asked_for(provider: ProviderProcess, emu: RunningEmulator) -> None:
@@ -199,8 +210,8 @@ def test_adoption_lists_the_changes_and_refuses_what_the_service_would(emu: Runn
         refused = process.check({}, smaller)
         process.close()
         said = process.stderr()
-    assert [f[0] for f in refused.failures] == ["instances.storage_size"]
-    assert "storage can only grow" in refused.failures[0][1]
+    assert list(refused.by_field) == ["instances.storage_size"]
+    assert "storage can only grow" in refused.by_field["instances.storage_size"]
     assert "instances.ram 8 -> 4" in said and "instances.cores 4 -> 1" in said
     assert "description 'made with curl' -> 'Orders'" in said
     assert "resets the password" in said

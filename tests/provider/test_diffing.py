@@ -143,3 +143,63 @@ def test_a_failed_cluster_is_repaired_by_the_next_update() -> None:
     assert decision.changes
     assert decision.repair
     assert decision.touches_the_cluster
+
+
+def said(news: dict[str, Any], olds: dict[str, Any] = OLDS) -> list[str]:
+    """The preview's warnings for a change from `olds` to `news`."""
+    inputs = normalize(news)
+    return diffing.disruptions(olds, inputs, diffing.decide(olds, inputs))
+
+
+def test_a_new_database_says_where_the_data_stays_and_what_the_uri_names() -> None:
+    (warning,) = said(set_path(cluster_inputs(), "credentials.database", "payments"))
+    assert warning.startswith(
+        "credentials.database goes from 'orders' to 'payments': the service makes 'payments' if it is "
+        "missing (a new database is EMPTY); the data of 'orders' stays there"
+    )
+    assert "connection_uri will name 'payments'" in warning
+
+
+def test_a_new_password_says_who_stops_getting_in_and_never_shows_a_password() -> None:
+    new_password = "N3w-Passw0rd!"
+    (warning,) = said(set_path(cluster_inputs(), "credentials.password", new_password))
+    assert warning.startswith("credentials.password changes: user 'orders' gets the new password")
+    assert "clients still using the old one" in warning and "stop getting in" in warning
+    assert new_password not in warning and OLDS["credentials"]["password"] not in warning
+
+
+def test_a_new_username_says_the_old_user_stays() -> None:
+    (warning,) = said(set_path(cluster_inputs(), "credentials.username", "payments"))
+    assert warning.startswith("credentials.username goes from 'orders' to 'payments'")
+    assert "connection_uri will name the new user" in warning
+
+
+def test_credentials_not_known_yet_are_said_when_they_are() -> None:
+    news = cluster_inputs()
+    news["credentials"] = {"username": "orders", "database": Unknown(), "password": Unknown()}
+    assert said(news) == []
+
+
+def test_a_replacement_names_the_id_and_host_name_that_change() -> None:
+    olds = {**OLDS, "cluster_id": "3f1c0b0e-0000-4000-8000-000000000001"}
+    (warning,) = said(cluster_inputs(backup_location="de"), olds)
+    assert warning == (
+        "cluster_id and dns_name change: the cluster is replaced, and the new one gets a new id and a new "
+        "host name (now 3f1c0b0e-0000-4000-8000-000000000001 and pg-x.postgresql.de-fra.ionos.com); "
+        "whatever reads them (connection_uri, other stacks through a StackReference, DNS records, "
+        "application settings) must follow once `pulumi up` is done"
+    )
+
+
+def test_an_ordinary_change_says_nothing() -> None:
+    assert said(cluster_inputs(description="renamed", instances={"count": 2, "ram": 8, "cores": 2})) == []
+
+
+def test_the_detailed_diff_names_the_fields_inside_an_object() -> None:
+    """A new password shows as `~ password`, not as the whole credentials removed and added back."""
+    news = set_path(cluster_inputs(version="17"), "credentials.password", "N3w-Passw0rd!")
+    assert decide(news).detailed() == {"credentials.password": "update", "version": "update"}
+    assert decide(cluster_inputs(backup_location="de")).detailed() == {"backup_location": "update-replace"}
+    unknown = cluster_inputs()
+    unknown["instances"]["cores"] = Unknown()
+    assert decide(unknown).detailed() == {"instances": "update"}

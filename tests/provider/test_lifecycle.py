@@ -349,20 +349,22 @@ def test_check_rejects_bad_input_before_any_api_call(provider: ProviderProcess, 
         instances={"count": 9, "ram": 4, "cores": 2, "storage_size": 20}, replication_mode="sync"
     )
     result = provider.check({}, bad)
-    fields = {field for field, _ in result.failures}
-    assert fields == {"instances.count", "replication_mode"}
+    # the engine shows a property's value from the program's top-level inputs: a field inside an object
+    # goes without one, its name and value in the reason
+    assert sorted(result.failures) == [
+        ("", "instances.count: 9 is out of range; must be an integer from 1 to 5 instances"),
+        ("replication_mode", "'sync' is not allowed; must be one of ASYNCHRONOUS, STRICTLY_SYNCHRONOUS"),
+    ]
     assert emu.admin.requests() == []
 
 
 def test_check_uses_the_catalog(provider: ProviderProcess, emu: RunningEmulator) -> None:
-    failures = dict(provider.check({}, cluster_inputs(version="12", backup_location="mars-1")).failures)
+    failures = provider.check({}, cluster_inputs(version="12", backup_location="mars-1")).by_field
     assert "'12' is not offered" in failures["version"]
     assert "13, 14, 15, 16, 17, 18" in failures["version"]
     assert "'mars-1' is not a backup location" in failures["backup_location"]
     old = provider.check({}, cluster_inputs()).inputs
-    failures = dict(
-        provider.check(old, cluster_inputs(version="18", allow_major_version_upgrade=True)).failures
-    )
+    failures = provider.check(old, cluster_inputs(version="18", allow_major_version_upgrade=True)).by_field
     assert "not an upgrade target" in failures["version"]
     assert mutating(emu) == []
 
@@ -389,7 +391,7 @@ def test_credentials_come_from_the_environment_too(emu: RunningEmulator) -> None
 def test_missing_credentials_fail_the_check(emu: RunningEmulator) -> None:
     with ProviderProcess(env={"IONOS_TOKEN": "", "IONOS_API_URL": emu.api_url}) as process:
         process.configure({})
-        failures = dict(process.check({}, cluster_inputs()).failures)
+        failures = process.check({}, cluster_inputs()).by_field
     assert "ionos:token" in failures
     assert "IONOS_TOKEN" in failures["ionos:token"]
     assert emu.admin.requests() == []
@@ -569,14 +571,12 @@ def test_a_second_create_of_a_resource_that_handed_its_cluster_over_takes_nothin
 
 def test_check_refuses_a_backup_that_does_not_exist(provider: ProviderProcess, emu: RunningEmulator) -> None:
     missing = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
-    failures = dict(
-        provider.check({}, cluster_inputs(restore_from_backup={"source_backup_id": missing})).failures
-    )
+    failures = provider.check({}, cluster_inputs(restore_from_backup={"source_backup_id": missing})).by_field
     assert "is not a backup in de/fra" in failures["restore_from_backup.source_backup_id"]
     cluster_id, _, _ = create(provider, name="source")
     (backup,) = emu.backups_of(cluster_id)
     too_early = {"source_backup_id": backup["id"], "recovery_target_datetime": "2020-01-01T00:00:00Z"}
-    failures = dict(provider.check({}, cluster_inputs(name="clone", restore_from_backup=too_early)).failures)
+    failures = provider.check({}, cluster_inputs(name="clone", restore_from_backup=too_early)).by_field
     assert "outside the recovery window" in failures["restore_from_backup.recovery_target_datetime"]
     assert mutating(emu) == [("POST", "/clusters")]
 

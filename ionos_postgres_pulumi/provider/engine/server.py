@@ -120,8 +120,9 @@ _details_lock = threading.Lock()
 
 
 def detail_the_diff(kinds: dict[str, str]) -> None:
-    """The detailed diff of the Diff call being served: input -> "update" or "update-replace". The SDK's
-    server drops detailed diffs (Pulumi issue #3080); `DetailedDiffs` adds this one to the call's answer."""
+    """The detailed diff of the Diff call being served: input (or a field inside one, such as
+    "credentials.password") -> "update" or "update-replace". The SDK's server drops detailed diffs (Pulumi
+    issue #3080); `DetailedDiffs` adds this one to the call's answer."""
     call = current_call()
     if call is not None and call.method == "Diff" and kinds:
         with _details_lock:
@@ -166,7 +167,7 @@ class _DiffResponse:
                 for key, kind in kinds.items()
             }
             fields["hasDetailedDiff"] = True
-            fields["diffs"] = sorted(kinds)
+            fields["diffs"] = sorted({key.split(".", 1)[0] for key in kinds})  # the inputs, by name
         return self._real(**fields)
 
 

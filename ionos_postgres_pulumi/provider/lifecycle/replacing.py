@@ -46,7 +46,7 @@ def plan(
     old_id = str(old_outputs.get("cluster_id") or "")
     why = ", ".join(replacement_reasons(olds, inputs))
     if old_outputs.get("deletion_protection") is True or olds.get("deletion_protection") is True:
-        return [_protected(name, old_id, why)], None
+        return [_protected(name, old_id, why, turned_off=inputs.get("deletion_protection") is False)], None
     failures = _name_taken(client, inputs, old_id)
     if inputs.get("allow_empty_replacement") is True:
         warn(
@@ -151,13 +151,22 @@ def _name_taken(client: PostgresClient, inputs: Mapping[str, Any], old_id: str) 
     ]
 
 
-def _protected(name: str, cluster_id: str, why: str) -> CheckFailure:
-    return CheckFailure(
-        "deletion_protection",
-        f"is on for cluster {name!r} ({cluster_id}), and this change replaces it ({why}), which deletes it. "
-        "To replace it, first turn the protection off in its own `pulumi up` (deletion_protection=False), "
-        "then make this change",
-    )
+def _protected(name: str, cluster_id: str, why: str, turned_off: bool) -> CheckFailure:
+    """The protection as deployed counts, whatever the new inputs say: it comes off in a `pulumi up` of its
+    own, never in the change that deletes the cluster. The words fit either value the change gives it."""
+    if turned_off:
+        said = (
+            f"turns the protection of cluster {name!r} ({cluster_id}) off in the same change that replaces "
+            f"it ({why}), which deletes it; the protection comes off in a `pulumi up` of its own first. "
+            "Undo the replacing change, run `pulumi up` with deletion_protection=False alone, then make it"
+        )
+    else:
+        said = (
+            f"is on for cluster {name!r} ({cluster_id}), and this change replaces it ({why}), which deletes "
+            "it. To replace it, first turn the protection off in its own `pulumi up` "
+            "(deletion_protection=False), then make this change"
+        )
+    return CheckFailure("deletion_protection", said)
 
 
 def _cannot(name: str, why: str, reason: str) -> CheckFailure:

@@ -19,6 +19,7 @@ from .inputs import (
     PROVIDER_ONLY,
     REPLACE_ON_CHANGE,
     contains_unknown,
+    get_path,
     is_unknown,
     owner_in,
 )
@@ -34,6 +35,9 @@ class Decision:
     delete_before_replace: bool = False
     in_place_restore: bool = False
     repair: bool = False  # the cluster is FAILED: apply the desired state again
+    # The fields that change inside objects changed in place ("credentials.password"), so that the preview
+    # shows them rather than the whole object removed and added back.
+    inner: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
@@ -43,11 +47,15 @@ class Decision:
         """Each changed input and what its change does: "update", or "update-replace" for those that force
         a new cluster (what a reviewer of `pulumi preview --diff` needs to see). Hidden inputs are the
         provider's: the engine shows none of them."""
-        return {
+        kinds = {
             key: "update-replace" if key in self.replaces else "update"
             for key in self.changed
             if not key.startswith("__")
         }
+        for path in self.inner:
+            kinds.pop(path.split(".", 1)[0], None)
+            kinds[path] = "update"
+        return kinds
 
     @property
     def touches_the_cluster(self) -> bool:
@@ -58,6 +66,7 @@ class Decision:
 def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
     changed: list[str] = []
     replaces: list[str] = []
+    inner: list[str] = []
     for key in sorted(KNOWN_INPUTS):
         if key in CREATE_ONLY or key == "restore_from_backup":
             continue
@@ -66,6 +75,8 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
             changed.append(key)
             if key in REPLACE_ON_CHANGE:
                 replaces.append(key)
+            else:
+                inner.extend(_inner_changes(key, old, new))
     if moved(olds, news):
         changed.append(OWNER_KEY)  # the cluster's mark must name the resource as it is now
 
@@ -92,6 +103,7 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
         delete_before_replace=bool(replaces) and (same_place or bool(news.get(CARRY_OVER_KEY))),
         in_place_restore=in_place_restore,
         repair=olds.get("state") == "FAILED",
+        inner=inner,
     )
 
 
@@ -100,6 +112,14 @@ def moved(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
     renamed (the engine rewrote the URNs in the state, the cluster's mark still names the old one)."""
     old, new = owner_in(olds), owner_in(news)
     return old is not None and new is not None and old.identity != new.identity
+
+
+def _inner_changes(key: str, old: Any, new: Any) -> list[str]:
+    """The fields of an object input that change, when both sides are known objects."""
+    old, new = comparable(old, key), comparable(new, key)
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)) or contains_unknown(new):
+        return []
+    return [f"{key}.{sub}" for sub in sorted(set(old) | set(new)) if old.get(sub) != new.get(sub)]
 
 
 def _restore_change(old: Any, new: Any) -> str | None:
@@ -127,9 +147,10 @@ def replaces_the_cluster(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bo
 
 
 def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Decision) -> list[str]:
-    """What an in-place change does to a running cluster beyond its settings, in words, for the preview."""
+    """What a change does beyond the cluster's settings, in words, for the preview: who must follow a new
+    cluster, and what an in-place change cuts, removes, rewinds or leaves behind in a running one."""
     if decision.replaces:
-        return []
+        return [_new_address(olds)]
     said = []
     if moved(olds, news):
         said.append(
@@ -139,10 +160,7 @@ def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Deci
         )
     if "connection" in decision.changed:
         said.append("connection changes: the cluster moves in your network, and open connections are cut")
-    old_count, new_count = (
-        (values.get("instances") or {}).get("count") if isinstance(values.get("instances"), Mapping) else None
-        for values in (olds, news)
-    )
+    old_count, new_count = (get_path(values, "instances.count") for values in (olds, news))
     if isinstance(old_count, int | float) and isinstance(new_count, int | float) and new_count < old_count:
         said.append(
             f"instances.count goes from {int(old_count)} to {int(new_count)}: standbys are removed, which "
@@ -153,6 +171,50 @@ def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Deci
         said.append(
             f"restore_from_backup rewinds the cluster in place to {when}: every write after that moment is "
             "lost"
+        )
+    if "credentials" in decision.changed:
+        said.extend(_credential_changes(olds, news))
+    return said
+
+
+def _new_address(olds: Mapping[str, Any]) -> str:
+    """A new cluster is a new id and a new host name: what consumers of the old ones must know."""
+    return (
+        f"cluster_id and dns_name change: the cluster is replaced, and the new one gets a new id and a new "
+        f"host name (now {olds.get('cluster_id') or 'none yet'} and {olds.get('dns_name') or 'none yet'}); "
+        "whatever reads them (connection_uri, other stacks through a StackReference, DNS records, "
+        "application settings) must follow once `pulumi up` is done"
+    )
+
+
+def _credential_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """Applying credentials never deletes anything at IONOS: it makes a missing database or user, or sets
+    the password. What that hides from whoever connects is said here (never the password itself); a value
+    not known yet is said at `pulumi up`, when it is."""
+    (old_user, old_db, old_password), (user, database, password) = (
+        tuple(get_path(values, f"credentials.{key}") for key in ("username", "database", "password"))
+        for values in (olds, news)
+    )
+    said = []
+    if old_db and database != old_db and not contains_unknown(database):
+        said.append(
+            f"credentials.database goes from {old_db!r} to {database!r}: the service makes {database!r} "
+            f"if it is missing (a new database is EMPTY); the data of {old_db!r} stays there (nothing is "
+            f"deleted, and setting {old_db!r} back reaches it again), and connection_uri will name "
+            f"{database!r}, so whatever reads it connects to that database. Copy the data over first "
+            "(pg_dump, then pg_restore), or keep the name"
+        )
+    if old_user and user != old_user and not contains_unknown(user):
+        said.append(
+            f"credentials.username goes from {old_user!r} to {user!r}: the service makes that user "
+            f"beside {old_user!r}, which stays with its password; connection_uri will name the new user, "
+            f"which reads what {old_user!r} made only where the database grants it"
+        )
+    if old_password and password != old_password and not contains_unknown(password):
+        said.append(
+            f"credentials.password changes: user {user!r} gets the new password at `pulumi up`; "
+            "clients still using the old one (applications, connection pools, other stacks that hold it) "
+            "stop getting in until they use the new one, which connection_uri will hold"
         )
     return said
 
