@@ -5,6 +5,7 @@ service), as lasting messages and as the row's passing status, and none of it la
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi import automation as auto
@@ -18,12 +19,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.bridge]
 CLUSTER_TYPE = "pulumi-python:dynamic/ionos:PostgresV2Cluster"
 
 
-def test_a_create_shows_its_progress_on_the_clusters_row(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "flags",
+    [{}, {"log_verbosity": 9, "log_flow": True}],
+    ids=["plain", "-v=9 --logflow"],  # the engine then passes its flags before its address
+)
+def test_a_create_shows_its_progress_on_the_clusters_row(
+    engine: Engine, tmp_path: Path, flags: dict[str, Any]
+) -> None:
     with emulator_thread(paces=Paces.parse("create=3s,delete=1s")) as emu:
         stack = engine.stack(copy_project("basic", tmp_path), "dev")
         configure(stack, emu)
         events: list[auto.EngineEvent] = []
-        stack.up(color="never", on_event=events.append)
+        stack.up(color="never", on_event=events.append, **flags)
         (cluster,) = emu.admin.clusters()
         (urn,) = {
             e.resource_pre_event.metadata.urn
