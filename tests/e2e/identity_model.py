@@ -331,12 +331,13 @@ def check(world: World, step: Step, before: Before, failure: str | None) -> None
 # --- the ways forward (d)
 
 
-def new_names(world: World, model: StackModel, said: str) -> None:
+def new_names(world: World, model: StackModel, said: str) -> str | None:
     for cluster in model.program:
         cluster.name = renamed(cluster.name)  # names of their own
+    return None
 
 
-def whose_it_is(world: World, model: StackModel, said: str) -> None:
+def whose_it_is(world: World, model: StackModel, said: str) -> str | None:
     """A cluster with this resource's identity that nothing proves: the message names three cases and their
     ways; the model knows which case holds, and takes its way."""
     cluster_id = next(iter(re.findall(r"cluster ([0-9a-f-]{36})", said)), None)
@@ -360,23 +361,31 @@ def whose_it_is(world: World, model: StackModel, said: str) -> None:
         (cluster,) = [c for c in world.emu.admin.clusters() if c["id"] == cluster_id]
         taker = next((c for c in model.program if c.name == cluster["name"]), model.program[0])
         taker.args["adopt_existing_id"] = cluster_id
+    return None
 
 
-def protection_off_first(world: World, model: StackModel, said: str) -> None:
-    """Protection off in a `pulumi up` of its own (the replacing change undone meanwhile), then the change."""
+def protection_off_first(world: World, model: StackModel, said: str) -> str | None:
+    """Protection off in a `pulumi up` of its own (the replacing change undone meanwhile), then the change;
+    what that `pulumi up` said when it failed."""
     wanted = copy.deepcopy(model.program)
-    backups = {c["name"]: c["properties"]["backup"]["location"] for c in world.emu.admin.clusters()}
+    held_ids = {h.urn: h.cluster_id for h in held(world.engine, model.handle)}
+    backups = {c["id"]: c["properties"]["backup"]["location"] for c in world.emu.admin.clusters()}
     for cluster in model.program:
         cluster.args["deletion_protection"] = False
-        cluster.args["backup_location"] = backups.get(cluster.name, "eu-central-3")
+        cluster_id = held_ids.get(world.urn_of(model.handle.name, cluster), "")
+        cluster.args["backup_location"] = backups.get(cluster_id, cluster.args.get("backup_location"))
     declare(model.handle, model.program)
-    model.handle.up(color="never")
+    try:
+        model.handle.up(color="never")
+    except auto.CommandError as error:
+        return flat(str(error))
     for cluster in wanted:
         cluster.args["deletion_protection"] = False
     model.program[:] = wanted
+    return None
 
 
-def unprotected(world: World, model: StackModel, said: str) -> None:
+def unprotected(world: World, model: StackModel, said: str) -> str | None:
     """As the engine says: the protect flag off in the program, or `pulumi state unprotect`."""
     for cluster in model.program:
         cluster.args["deletion_protection"] = False
@@ -385,19 +394,22 @@ def unprotected(world: World, model: StackModel, said: str) -> None:
         for holder, urn, _, protected in holders:
             if holder == name and protected:
                 world.engine.cli("state", "unprotect", urn, "--yes", "--stack", name, cwd=world.project)
+    return None
 
 
-def adopted_as_it_is(world: World, model: StackModel, said: str) -> None:
+def adopted_as_it_is(world: World, model: StackModel, said: str) -> str | None:
     """The adopted cluster's own backup location, as the refusal says."""
     backups = {c["id"]: c["properties"]["backup"]["location"] for c in world.emu.admin.clusters()}
     for cluster in model.program:
         if cluster.args.get("adopt_existing_id") in backups:
             cluster.args["backup_location"] = backups[cluster.args["adopt_existing_id"]]
+    return None
 
 
-def not_adopted(world: World, model: StackModel, said: str) -> None:
+def not_adopted(world: World, model: StackModel, said: str) -> str | None:
     for cluster in model.program:
         cluster.args.pop("adopt_existing_id", None)
+    return None
 
 
 # What a message says to do, by the words it says it with: the first that matches is followed.
@@ -418,7 +430,7 @@ def follow_the_way(world: World, step: Step, said: str) -> None:
     if model is None:
         raise Broken(f"(d) {step} failed for a stack that does not exist: {said[-400:]}")
     retried = Step("destroy" if step.kind == "destroy" else "up", step.stack)
-    taken: list[Callable[[World, StackModel, str], None]] = []
+    taken: list[Callable[[World, StackModel, str], str | None]] = []
     failure: str | None = said
     while failure is not None:
         way = next((w for words, w in WAYS_FORWARD if any(word in failure for word in words)), None)
@@ -427,9 +439,12 @@ def follow_the_way(world: World, step: Step, said: str) -> None:
         if way in taken:
             raise Broken(f"(d) after {[w.__name__ for w in taken]}, {retried} failed again: {failure[-600:]}")
         taken.append(way)
-        way(world, model, failure)
-        declare(model.handle, model.program)
         world.followed.append(f"{step}: {way.__name__}")
+        own = way(world, model, failure)  # a command of its own may fail: its message is followed next
+        declare(model.handle, model.program)
+        if own is not None:
+            failure = own
+            continue
         before = observe(world, retried)
         failure = run_command(world, retried)
         check(world, retried, before, failure)
