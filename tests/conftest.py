@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 import os
+
+# This process runs emulators whose real PostgreSQL servers it starts with pg_ctl (fork, then exec) while gRPC
+# threads of the Automation API serve beside them; gRPC's fork handlers, run in the child before its exec,
+# have broken such a start ("epoll_wait error: Bad file descriptor", once a segmentation fault). Nothing here
+# forks to go on with gRPC in the child: the handlers are off, before anything imports grpc.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 import shutil
 import tempfile
 import time

@@ -416,7 +416,7 @@ def not_adopted(world: World, model: StackModel, said: str) -> str | None:
 WAYS_FORWARD = [
     (("is also asked for in", "is taken in", "is being created by another"), new_names),
     (("carries this resource's identity", "carries this resource's own mark"), whose_it_is),
-    (("in its own `pulumi up`",), protection_off_first),
+    (("in its own `pulumi up`", "in a `pulumi up` of its own first"), protection_off_first),
     (("protected", "protection"), unprotected),
     (("adopt it with its own backup_location",), adopted_as_it_is),
     (("two resources must not manage one cluster",), not_adopted),

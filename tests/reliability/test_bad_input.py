@@ -115,11 +115,16 @@ def project_with(tmp_path: Path, cases: dict[str, dict[str, Any]]) -> Path:
 
 
 def errors_by_resource(output: str) -> dict[str, list[str]]:
+    """Each resource's check failures, as "property <field> ...": the engine writes a top-level input's as
+    `resource 'x': property f value {v} has a problem: ...`, and a nested field's (whose value it cannot
+    show) as `resource 'x' has a problem: a.b: ...`, the field opening the reason."""
     found: dict[str, list[str]] = {}
-    for match in re.finditer(r"resource '([^']+)': (property [^\n]+)", output):
+    pattern = r"resource '([^']+)'(?:: (property [^\n]+)| has a problem: (\S+?): ([^\n]+))"
+    for match in re.finditer(pattern, output):
+        problem = match.group(2) or f"property {match.group(3)} has a problem: {match.group(4)}"
         messages = found.setdefault(match.group(1), [])
-        if match.group(2) not in messages:  # the engine shows each error twice: in progress, in diagnostics
-            messages.append(match.group(2))
+        if problem not in messages:  # the engine shows each error twice: in progress, in diagnostics
+            messages.append(problem)
     return found
 
 

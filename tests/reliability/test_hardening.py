@@ -301,7 +301,7 @@ def test_a_lone_surrogate_written_outside_pulumi_shows_as_drift_and_up_repairs_i
     engine: Engine, emu: RunningEmulator, tmp_path: Path, figures: Scenario
 ) -> None:
     """Before: `pulumi refresh` ended with the SDK's traceback, and `pulumi up` saw no change."""
-    stack = engine.stack(cases_project(tmp_path, {"orders": cluster_inputs(description="Orders")}), "dev")
+    stack = engine.stack(cases_project(tmp_path, {"orders": resource_inputs(description="Orders")}), "dev")
     configure(stack, emu)
     stack.up(color="never")
     (cluster,) = emu.admin.clusters()

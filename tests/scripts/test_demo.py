@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -104,12 +103,6 @@ def test_no_pulumi_cli_says_so_in_one_line(demo_project: Path, monkeypatch: pyte
     )
 
 
-def listens(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.socket() as probe:
-        return probe.connect_ex((host, int(port))) == 0
-
-
 def test_down_says_stopped_only_once_the_emulator_has_ended(
     demo_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -117,7 +110,8 @@ def test_down_says_stopped_only_once_the_emulator_has_ended(
     demo.stop_emulator()
     said = capsys.readouterr().out
     assert f"emulator: stopped ({info['url']}; pid {info['pid']} has ended" in said
-    assert demo.has_ended(int(info["pid"])) and not listens(info["url"])
+    # the process itself: its port, once free, may be taken by any other program on the machine meanwhile
+    assert demo.has_ended(int(info["pid"]))
 
 
 def test_down_kills_an_emulator_that_does_not_end_and_says_so(
@@ -132,4 +126,4 @@ def test_down_kills_an_emulator_that_does_not_end_and_says_so(
     said = capsys.readouterr().out
     assert f"emulator: did not stop within 1 s of SIGTERM; killed it (pid {info['pid']})" in said
     assert "emulator: stopped" not in said
-    assert demo.has_ended(int(info["pid"])) and not listens(info["url"])
+    assert demo.has_ended(int(info["pid"]))

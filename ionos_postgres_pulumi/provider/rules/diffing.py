@@ -63,7 +63,10 @@ class Decision:
         return self.repair or any(key not in PROVIDER_ONLY for key in self.changed)
 
 
-def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
+def _changed_inputs(
+    olds: Mapping[str, Any], news: Mapping[str, Any]
+) -> tuple[list[str], list[str], list[str]]:
+    """The inputs that change, those of them that need a new cluster, and the fields inside objects."""
     changed: list[str] = []
     replaces: list[str] = []
     inner: list[str] = []
@@ -79,7 +82,11 @@ def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
                 inner.extend(_inner_changes(key, old, new))
     if moved(olds, news):
         changed.append(OWNER_KEY)  # the cluster's mark must name the resource as it is now
+    return changed, replaces, inner
 
+
+def decide(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Decision:
+    changed, replaces, inner = _changed_inputs(olds, news)
     in_place_restore = False
     restore_change = _restore_change(olds.get("restore_from_backup"), news.get("restore_from_backup"))
     if restore_change == "replace":
