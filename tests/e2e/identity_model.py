@@ -373,7 +373,8 @@ def protection_off_first(world: World, model: StackModel, said: str) -> str | No
     for cluster in model.program:
         cluster.args["deletion_protection"] = False
         cluster_id = held_ids.get(world.urn_of(model.handle.name, cluster), "")
-        cluster.args["backup_location"] = backups.get(cluster_id, cluster.args.get("backup_location"))
+        if cluster_id in backups:  # the change that replaces it undone; a resource not made yet keeps its own
+            cluster.args["backup_location"] = backups[cluster_id]
     declare(model.handle, model.program)
     try:
         model.handle.up(color="never")
