@@ -35,10 +35,19 @@ def test_only_what_a_note_proves_is_this_resources_own() -> None:
     unproven = cluster(3, Mark(OURS, "made", "0000000c"))
     theirs = cluster(4, Mark(THEIRS, "made", "0000000a"))
     going = cluster(5, Mark(OURS, "made", "0000000a"), state="DESTROYING")
-    notes = [attempt("0000000a"), attempt("ffffffff", by_id.id)]
-    found = identity.sort_out([by_mark, by_id, unproven, theirs, going], OURS, "orders-db", notes)
+    # Made by a noted attempt, then adopted by another (its mark now carries the adoption's attempt): a
+    # state holds it since, and the old note naming its id proves nothing.
+    adopted_since = cluster(6, Mark(OURS, "adopted", "0000000d"))
+    notes = [
+        attempt("0000000a"),
+        attempt("0000000b", by_id.id),
+        attempt("0000000f", adopted_since.id),
+        attempt("0000000c", cluster(7, None).id),  # its attempt, but another cluster's id
+    ]
+    clusters = [by_mark, by_id, unproven, theirs, going, adopted_since]
+    found = identity.sort_out(clusters, OURS, "orders-db", notes)
     assert [c.id for c in found.mine] == [by_mark.id, by_id.id]
-    assert [c.id for c in found.unproven] == [unproven.id]
+    assert [c.id for c in found.unproven] == [unproven.id, adopted_since.id]
     assert [c.id for c in found.others] == [theirs.id]  # another's mark, same attempt id: still another's
     assert identity.refusal(found, OURS, "orders-db", "de-fra", allow_empty=True) is not None  # the name
 
@@ -65,3 +74,14 @@ def test_adoption_takes_a_cluster_of_nobody_and_never_this_resources_own_unprove
     made = cluster(2, Mark(OURS, "made", "0000000e"))
     assert "remove the `[managed by pulumi: ...]` mark" in str(adopting.verdict(made, OURS, []))
     assert adopting.verdict(made, OURS, [attempt("0000000e")]) is adopting.Verdict.ADOPT  # noted here
+
+
+def test_a_taken_name_suggests_adoption_only_of_a_cluster_no_resource_manages() -> None:
+    """Found by an attack: the advice to adopt a cluster another stack's resource manages was refused when
+    followed ("two resources must not manage one cluster")."""
+    theirs = identity.name_taken([cluster(1, Mark(THEIRS, "made", "0000000a"))], OURS, "orders-db", "de-fra")
+    assert "adopt_existing_id" not in theirs and "choose another name" in theirs
+    assert "cannot be adopted here" in theirs
+    nobodys = cluster(2, None)
+    said = identity.name_taken([nobodys], OURS, "orders-db", "de-fra")
+    assert f"adopt that cluster with adopt_existing_id={nobodys.id!r}" in said

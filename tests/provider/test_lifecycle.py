@@ -315,7 +315,8 @@ def test_a_foreign_cluster_with_the_same_name_is_never_taken_over(
     checked = provider.check({}, elsewhere)
     ((field, reason),) = checked.failures  # refused at preview
     assert field == "name" and "the cluster name 'orders-db' is taken in de-fra" in reason
-    assert "managed by ionos-postgres/test/orders-db #" in reason and "adopt_existing_id" in reason
+    assert "managed by ionos-postgres/test/orders-db #" in reason and "cannot be adopted here" in reason
+    assert "adopt_existing_id" not in reason  # adopting another resource's cluster is refused
     with pytest.raises(ProviderCallError) as caught:  # and by the create itself
         provider.create(checked.inputs)
     assert "is taken in de-fra" in caught.value.details
@@ -459,6 +460,25 @@ def test_a_create_killed_midway_is_continued_by_the_next_run_on_this_machine_wit
     assert cluster_id == cluster["id"]
     assert outs["credentials"]["password"] == "Changed-Passw0rd!"
     assert mutating(emu) == [("PUT", f"/clusters/{cluster_id}")]  # the cluster got it too
+
+
+def test_a_cluster_a_state_was_given_by_hand_is_no_longer_proven_by_the_killed_creates_note(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Found by an attack: after a killed create, the user puts its cluster into the state by hand
+    (`pulumi stack export`, edit, `stack import`) and refreshes. From then on a state holds it: the note of
+    the killed attempt must not let a forced replacement (one Check, no history) take it."""
+    emu.admin.set_pace(create="manual")
+    create_killed_midway((emu.token, emu.api_url), cluster_inputs(), lambda: bool(clusters(emu)))
+    (cluster,) = clusters(emu)
+    emu.admin.advance(cluster["id"])
+    checked = provider.check({}, cluster_inputs())
+    assert checked.failures == []  # before: the note proves it, a create would continue it
+    provider.read(cluster["id"], checked.inputs)  # `pulumi refresh` of the state edited by hand
+    emu.admin.clear_requests()
+    ((field, reason),) = provider.check({}, cluster_inputs()).failures
+    assert field == "name" and f"cluster {cluster['id']}" in reason and "carries this resource's" in reason
+    assert mutating(emu) == []
 
 
 def test_a_create_killed_on_another_machine_is_refused_here_then_adopted_when_asked(

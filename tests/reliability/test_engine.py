@@ -7,9 +7,7 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from ionos_postgres_pulumi.emulator.testing import emulator_thread
 from scripts.pulumi_project import REPO, Engine, write_project
 from tests.engine import PASSWORD, configure, copy_project
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
-from tests.scripts.processes import descendants, ends_within
+from tests.scripts.processes import ends_within, killed_once
 
 pytestmark = pytest.mark.e2e
 
@@ -39,22 +37,9 @@ def test_pulumi_up_killed_mid_create_then_recovered(
         project = copy_project("basic", tmp_path)
         stack = engine.stack(project, "dev")
         configure(stack, emu)
-        up = subprocess.Popen(
-            [sys.executable, str(REPO / "scripts" / "pulumi_project.py"), "up", str(project), "dev"],
-            env=engine.env(),
-            cwd=REPO,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 120
-        while not emu.admin.clusters():
-            assert time.monotonic() < deadline and up.poll() is None, "pulumi up never reached the create"
-            time.sleep(0.2)
-        time.sleep(1.0)
-        job = descendants(up.pid)
-        os.killpg(up.pid, signal.SIGKILL)  # the CI job dies: the CLI and the program at once
-        up.wait()
+        up = [sys.executable, str(REPO / "scripts" / "pulumi_project.py"), "up", str(project), "dev"]
+        # the CI job dies while the cluster provisions: the CLI and the program at once
+        job = killed_once(up, lambda: bool(emu.admin.clusters()), env=engine.env(), cwd=REPO)
         # The CLI starts its plugins in process groups of their own. Pulumi's language host outlives its
         # engine; a CI runner ends it with the job. Our provider process ends by itself (engine/watch.py).
         for process in job:

@@ -15,7 +15,10 @@ The model-based test (tests/e2e/identity_model.py) runs here on fixed seeds; its
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -33,6 +36,7 @@ from tests.e2e.rows import NEEDS_POSTGRES, ROWS, rows, write_rows
 from tests.engine import PASSWORD
 from tests.payloads import cluster_properties
 from tests.reliability.conftest import Scenario, count_orphans_and_duplicates, count_plaintext
+from tests.scripts.processes import killed_once
 
 pytestmark = pytest.mark.e2e
 
@@ -240,6 +244,52 @@ def test_an_adopted_cluster_replaced_by_a_restore_is_never_taken_back(
         tally.count(emu, dev)
         dev.destroy(color="never")
         assert live(emu) == set()
+
+
+def killed_mid_create(engine: Engine, made: auto.Stack, emu: RunningEmulator) -> str:
+    """`pulumi up` killed (the CLI, the program and the provider at once) while its cluster provisions, then
+    the user's recovery as the CLI advises it (`pulumi cancel`, `pulumi refresh`); the cluster's id."""
+    work_dir = Path(made.workspace.work_dir)
+    emu.admin.set_pace(create="manual")
+    up = [str(engine.pulumi), "up", "--yes", "--non-interactive", "--stack", made.name]
+    job = killed_once(up, lambda: bool(emu.admin.clusters()), cwd=work_dir, env=engine.env())
+    for process in job:  # what a CI runner ends with its job (the CLI starts plugins in groups of their own)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+    (cluster,) = emu.admin.clusters()
+    emu.admin.set_pace(create="1s")  # as the module's emulator runs (tests/engine.py PACE)
+    emu.admin.advance(cluster["id"])
+    engine.cli("cancel", "--yes", "--stack", made.name, cwd=work_dir)
+    made.refresh(color="never")
+    return str(cluster["id"])
+
+
+def test_a_cluster_adopted_after_a_killed_create_is_never_taken_by_a_forced_replacement(
+    engine: Engine, emu: RunningEmulator, tmp_path: Path, tally: Tally
+) -> None:
+    """Found by an attack: a killed create leaves this machine's note of its cluster; the user adopts the
+    cluster (adopt_existing_id), so a state holds it. The old note must prove nothing after that: a
+    `pulumi up --replace` that took the cluster as 'made by an interrupted attempt' would hand it to the new
+    resource, and the engine would then delete it as the old one's."""
+    dev = stack(engine, emu, project(tmp_path / "p", "adoptkilled"), "dev")
+    declare(dev, [Cluster("db", "orders-db")])
+    cluster_id = killed_mid_create(engine, dev, emu)
+    assert held(engine, dev) == [] and live(emu) == {cluster_id}
+    declare(dev, [Cluster("db", "orders-db", args={"adopt_existing_id": cluster_id})])
+    dev.up(color="never")
+    (adopted,) = held(engine, dev)
+    assert adopted.cluster_id == cluster_id
+
+    said = refused(dev.up, color="never", replace=[adopted.urn])
+    assert "carries this resource's identity" in said and "Nothing was created or deleted" in said
+    assert held(engine, dev) == [adopted] and live(emu) == {cluster_id}
+    tally.count(emu, dev)
+    said = cli(engine, dev, "up", "--yes", "--skip-preview", "--replace", adopted.urn, check=False)
+    assert "carries this resource's identity" in said  # the create stops where no preview did
+    assert held(engine, dev) == [adopted] and live(emu) == {cluster_id}
+    assert dev.up(color="never").summary.resource_changes == {"same": 2}
+    dev.destroy(color="never")
+    assert live(emu) == set()
 
 
 def uri_of(emu: RunningEmulator, cluster_id: str) -> str:

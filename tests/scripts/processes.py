@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROC = Path("/proc")
 
@@ -86,3 +90,21 @@ def ends_within(pid: int, seconds: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def killed_once(command: Sequence[str], ready: Callable[[], bool], **popen: Any) -> list[Process]:
+    """Start `command` in a process group of its own, and once `ready()` (checked while it runs, for two
+    minutes at most, and a second more), SIGKILL that group, as a CI job dies; the processes it had then.
+    (The Pulumi CLI starts its plugins in groups of their own: those are in the list, still running.)"""
+    job = subprocess.Popen(
+        list(command), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
+    )
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert time.monotonic() < deadline and job.poll() is None, f"{command[0]} never got there"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    processes = descendants(job.pid)
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    return processes

@@ -70,11 +70,15 @@ def ranked(clusters: Iterable[ClusterRead]) -> list[ClusterRead]:
 
 
 def proves(attempts: Sequence[Attempt], cluster: ClusterRead) -> bool:
-    """Whether an attempt noted here made (or adopted) this cluster: by its id, or by the attempt its mark
-    carries (the POST's answer was lost, so the id was never learned)."""
+    """Whether an attempt noted here made (or adopted) this cluster and it is still that attempt's: its mark
+    carries the attempt, and the id matches where the note knows it (a POST whose answer was lost never
+    learned it). A note naming the cluster by id alone proves nothing: a later adoption wrote its own
+    attempt into the mark, and a state holds the cluster since."""
     mark = mark_of(cluster.properties.description)
     attempt = mark.attempt if mark else None
-    return any(a.cluster_id == cluster.id or (attempt and a.attempt == attempt) for a in attempts)
+    return bool(attempt) and any(
+        a.attempt == attempt and a.cluster_id in (None, cluster.id) for a in attempts
+    )
 
 
 def sort_out(
@@ -117,11 +121,17 @@ def describe(cluster: ClusterRead) -> str:
 
 def name_taken(others: Sequence[ClusterRead], owner: Owner, name: str, region: str) -> str:
     listed = "; ".join(f"{describe(c)}, {made_by_whom(c)}" for c in others)
+    free = [c for c in others if _owner(c) is None]  # no resource's mark: it may be adopted
+    adopt = f", or adopt that cluster with adopt_existing_id={free[0].id!r}" if free else ""
     message = (
         f"the cluster name {name!r} is taken in {region}: {listed}. This resource never takes over a cluster "
-        "it did not make, and one name is one cluster: choose another name, or adopt that cluster with "
-        f"adopt_existing_id={others[0].id!r}"
+        f"it did not make, and one name is one cluster: choose another name{adopt}"
     )
+    if not free:
+        message += (
+            " (another resource manages it, so it cannot be adopted here: two resources must not manage "
+            "one cluster)"
+        )
     if any(_moved(_owner(c), owner) for c in others):
         message += (
             ". It is managed by a resource of this stack with this resource's name: if that is this resource "
@@ -172,6 +182,14 @@ def _moved(theirs: Owner | None, ours: Owner) -> bool:
         return False
     a, b = theirs.label.split("/"), ours.label.split("/")
     return a[:2] == b[:2] and a[-1:] == b[-1:]
+
+
+def held(client: PostgresClient, props: Mapping[str, Any], cluster_id: str) -> None:
+    """A state holds `cluster_id` for the resource these inputs or outputs belong to: this machine's notes
+    no longer prove that a create of the resource may take it (`journal.held`)."""
+    owner = owner_in(props)
+    if owner is not None:
+        journal.held(journal_key(client, owner), cluster_id)
 
 
 def owner_of_inputs(inputs: Mapping[str, Any]) -> Owner:

@@ -120,6 +120,15 @@ def handed_over(key: str, *attempt_ids: str) -> None:
             _write(path, [a for a in _read(path) if a.attempt not in attempt_ids])
 
 
+def held(key: str, cluster_id: str) -> None:
+    """A state holds this cluster (a create returned it, an adoption took it, a refresh, update or delete
+    found it in the state): no note of this resource proves it any longer, whatever attempt made it."""
+    path = _attempts_file(key)
+    if path is not None:
+        with _lock:
+            _write(path, [a for a in _read(path) if a.cluster_id != cluster_id])
+
+
 def note(key: str, settle_seconds: float) -> None:
     """A request whose outcome may stay unknown is about to be sent; what it does could show until
     `settle_seconds` from now."""

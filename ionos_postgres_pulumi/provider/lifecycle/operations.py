@@ -103,6 +103,7 @@ def _kept_in_the_state(
     )
     if fail_keeping(call, cluster.id, outputs(cluster, inputs), inputs, message):
         journal.handed_over(kept.key, kept.attempt)
+        journal.held(kept.key, cluster.id)
         return ProviderError(message)
     return ProviderError(
         f"{kept} Cluster {cluster.id} ({cluster.name!r}) exists but is NOT in the stack's state; it is noted "
@@ -123,6 +124,7 @@ def read(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> tupl
             if exc.is_not_found:
                 return "", {}, None
             raise ProviderError(f"cannot read cluster {cluster_id}: {exc}{after_a_rotation(exc)}") from None
+        identity.held(client, old, cluster_id)  # a state holds it (a refresh, or a state edited by hand)
     if cluster.state == "DESTROYING":
         return "", {}, None
     outs = outputs(cluster, old)
@@ -137,6 +139,7 @@ def update(
     inputs = from_engine(news)
     plan = updating.UpdatePlan.of(decide(from_engine(olds), inputs), inputs)
     with client_for(inputs["location"], config) as client:
+        identity.held(client, inputs, cluster_id)
         cluster = updating.update(client, cluster_id, inputs, plan)
     return outputs(cluster, inputs)
 
@@ -147,6 +150,7 @@ def delete(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> No
     if props.get("deletion_protection") is True and props.get(ENGINE_PROTECTS_KEY) is not True:
         raise ProviderError(_protected(cluster_id, props, current_call()))  # the engine does not guard it
     with client_for(props["location"], config) as client:
+        identity.held(client, props, cluster_id)  # a state held it: no note proves it any longer
         try:
             deleting.delete_and_wait(client, cluster_id, timeout_seconds(props, "delete"))
         finally:
