@@ -35,6 +35,11 @@ SPELLINGS: dict[str, Callable[[str], str]] = {
     "url query": lambda s: urllib.parse.urlencode({"password": s}),
     "html": html.escape,
     "html without quotes": lambda s: html.escape(s, quote=False),
+    # an answer echoing an encoded request (found by an attack: these reached an error and the -v=9 log)
+    "base64": lambda s: base64.b64encode(s.encode()).decode(),
+    "base64, url-safe, unpadded": lambda s: base64.urlsafe_b64encode(s.encode()).decode().rstrip("="),
+    "hex": lambda s: s.encode().hex(),
+    "hex, upper case": lambda s: s.encode().hex().upper(),
 }
 
 

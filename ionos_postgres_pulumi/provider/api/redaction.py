@@ -7,6 +7,7 @@ The provider hides its own messages with the same function (`hide_secrets`), so 
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -21,7 +22,8 @@ _JSON_HEX = re.compile(r"\\u[0-9a-f]{4}")
 def secret_spellings(secret: str) -> set[str]:
     """Every spelling a message may carry `secret` in: as written; as Python's `repr()` and `ascii()` show
     it (inside either kind of quotes, without them); JSON-escaped (ASCII-only or not); URL-encoded (`quote`
-    and `quote_plus`, hex in either case); HTML-escaped (with and without quotes). Empty for ''."""
+    and `quote_plus`, hex in either case); HTML-escaped (with and without quotes); its bytes in base64 and
+    hex. Empty for ''."""
     if not secret:
         return set()
     spellings = {secret, *_python_spellings(secret)}
@@ -32,7 +34,17 @@ def secret_spellings(secret: str) -> set[str]:
         spellings |= {encoded, _PERCENT_HEX.sub(lambda hexa: hexa.group().lower(), encoded)}
     for escaped in (html.escape(secret), html.escape(secret, quote=False)):
         spellings |= {escaped, escaped.replace("&#x27;", "&#39;")}
-    return spellings
+    return spellings | _byte_spellings(secret)
+
+
+def _byte_spellings(secret: str) -> set[str]:
+    """The secret's UTF-8 bytes as base64 (standard and URL-safe, with and without padding) and as hex (in
+    either case), as an answer that echoes an encoded request may carry them."""
+    raw = secret.encode("utf-8", "surrogatepass")
+    found = {raw.hex(), raw.hex().upper()}
+    for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
+        found |= {encoded, encoded.rstrip("=")}
+    return found
 
 
 def _python_spellings(secret: str) -> set[str]:

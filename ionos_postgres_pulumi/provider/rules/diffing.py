@@ -162,7 +162,8 @@ def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Deci
     if moved(olds, news):
         said.append(
             f"this resource is now {owner_in(news)} (it was {owner_in(olds)}: its stack or project was "
-            "renamed): `pulumi up` writes the new name into its cluster's mark, so that a new stack of the "
+            "renamed, or `pulumi state move` brought it here): `pulumi up` writes the new name into its "
+            "cluster's mark, so that a new stack of the "
             "old name never mistakes the cluster for its own"
         )
     if "connection" in decision.changed:
