@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..api import PostgresClient
 from ..api.models import ClusterRead
 from ..api.printable import printable
 from ..errors import ProviderError, made_by_whom
-from ..rules.inputs import owner_in
+from ..rules.inputs import OWNER_KEY
 from ..rules.marks import Mark, Owner, mark_of
+from ..rules.spec import ClusterSpec
 from . import journal
 from .journal import Attempt
 
@@ -174,13 +174,13 @@ def _moved(theirs: Owner | None, ours: Owner) -> bool:
     return a[:2] == b[:2] and a[-1:] == b[-1:]
 
 
-def owner_of_inputs(inputs: Mapping[str, Any]) -> Owner:
-    owner = owner_in(inputs)
+def owner_of(spec: ClusterSpec) -> Owner:
+    owner = spec.owner
     if owner is None:
         raise ProviderError(
-            "this resource's identity (the hidden input `__owner` that PostgresV2Cluster sets) did not reach "
-            "the provider, so a cluster made now could not be told apart from anybody else's: declare the "
-            "cluster with PostgresV2Cluster (or PostgresCluster), with pulumi 3.235.0 or newer in the "
+            f"this resource's identity (the hidden input `{OWNER_KEY}` that PostgresV2Cluster sets) did not "
+            "reach the provider, so a cluster made now could not be told apart from anybody else's: declare "
+            "the cluster with PostgresV2Cluster (or PostgresCluster), with pulumi 3.235.0 or newer in the "
             "program's environment. Nothing was created"
         )
     return owner
