@@ -84,23 +84,25 @@ def service_failures(
 @reported("creating the cluster failed")
 @in_a_slot
 def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any]]:
-    spec = ClusterSpec.from_engine(props)
+    inputs = from_engine(props)
+    spec = ClusterSpec.of(inputs)
     INTERNALS.require(f"creating cluster {spec.name!r}", HIDDEN_INPUTS, PARTIAL_CREATE)
     call = the_call("creating a cluster")
     try:
         with client_for(spec.place, config) as client:
             cluster = creating.create(client, spec)
     except creating.ClusterKept as kept:
-        raise _kept_in_the_state(kept, spec, call) from None
+        raise _kept_in_the_state(kept, inputs, spec, call) from None
     report(f"cluster {spec.cluster_name!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
     return cluster.id, outputs(cluster, spec)
 
 
 def _kept_in_the_state(
-    kept: creating.ClusterKept, spec: ClusterSpec, call: EngineCall | None
+    kept: creating.ClusterKept, inputs: dict[str, Any], spec: ClusterSpec, call: EngineCall | None
 ) -> ProviderError:
-    """A create that failed after its cluster was made: the cluster goes into the state all the same."""
-    cluster, inputs = kept.cluster, spec.to_engine()
+    """A create that failed after its cluster was made: the cluster goes into the state all the same, with
+    the inputs as the engine sent them."""
+    cluster = kept.cluster
     message = hidden(  # it reaches the engine in the partial-create result, past the server's filter
         f"{kept} Cluster {cluster.id} exists and is kept in the stack's state: the next `pulumi up` "
         "continues with it, and `pulumi destroy` deletes it",
