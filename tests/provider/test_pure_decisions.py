@@ -10,6 +10,7 @@ from pulumi.output import Unknown
 from ionos_postgres_pulumi.provider.api import models
 from ionos_postgres_pulumi.provider.rules import marks, outputs, payloads, validation
 from ionos_postgres_pulumi.provider.rules.inputs import KNOWN_INPUTS, from_engine, normalize, parse_duration
+from ionos_postgres_pulumi.provider.rules.spec import ClusterSpec
 from tests.payloads import PASSWORD, REMOVE, cluster_inputs, set_path
 
 
@@ -160,7 +161,7 @@ def test_the_owner_mark() -> None:
     assert marks.mark_of(written) == mark
     assert marks.owner_of("Orders") is None
     assert marks.without_marks(written) == "Orders"
-    inputs = normalize(cluster_inputs(__owner=str(owner)))
+    inputs = ClusterSpec.of(normalize(cluster_inputs(__owner=str(owner))))
     wire = payloads.create_properties(inputs, mark).to_wire()
     assert wire["description"] == written
 
@@ -219,7 +220,7 @@ def test_durations() -> None:
 
 
 def test_create_payload_uses_the_wire_names() -> None:
-    inputs = normalize(cluster_inputs(connection_pooler="SESSION"))
+    inputs = ClusterSpec.of(normalize(cluster_inputs(connection_pooler="SESSION")))
     wire = payloads.create_properties(inputs, None).to_wire()
     assert wire["instances"] == {"count": 1, "ram": 4, "cores": 2, "storageSize": 20}
     assert wire["backup"] == {"location": "eu-central-3", "retentionDays": 7}
@@ -234,14 +235,8 @@ def test_create_payload_uses_the_wire_names() -> None:
 
 def test_create_from_backup_payload() -> None:
     source = "0f8a3c58-2c35-4f8e-9b1f-5cbbd0a0d1a2"
-    inputs = normalize(
-        cluster_inputs(
-            restore_from_backup={
-                "source_backup_id": source,
-                "recovery_target_datetime": "2026-07-01T09:00:00Z",
-            }
-        )
-    )
+    restore = {"source_backup_id": source, "recovery_target_datetime": "2026-07-01T09:00:00Z"}
+    inputs = ClusterSpec.of(normalize(cluster_inputs(restore_from_backup=restore)))
     wire = payloads.create_properties(inputs, None).to_wire()
     assert wire["restoreFromBackup"] == {
         "sourceBackupId": source,
@@ -250,7 +245,7 @@ def test_create_from_backup_payload() -> None:
 
 
 def test_ensure_payload_is_the_whole_cluster_with_credentials() -> None:
-    inputs = normalize(cluster_inputs(description=""))
+    inputs = ClusterSpec.of(normalize(cluster_inputs(description="")))
     wire = payloads.ensure_properties(inputs, None).to_wire()
     assert wire["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
     assert "description" not in wire
@@ -287,7 +282,7 @@ def _cluster(**metadata: Any) -> models.ClusterRead:
 
 
 def test_outputs_carry_what_only_the_inputs_know() -> None:
-    inputs = normalize(cluster_inputs())
+    inputs = ClusterSpec.of(normalize(cluster_inputs()))
     outs = outputs.outputs(_cluster(), inputs)
     assert outs["credentials"] == {"username": "orders", "password": PASSWORD, "database": "orders"}
     assert outs["location"] == "de/fra"

@@ -10,23 +10,20 @@ error: a new cluster is made, and the preview says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from enum import Enum
-from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
 from ..api import PostgresClient, rules
 from ..api.models import ClusterRead
 from ..api.printable import printable
-from ..engine.handover import REPLACING_KEY
 from ..errors import made_by_whom
 from ..progress import warn
-from ..rules import fields
 from ..rules.diffing import comparable
-from ..rules.inputs import get_path
 from ..rules.marks import Owner, mark_of
 from ..rules.outputs import described
+from ..rules.spec import ClusterSpec
 from ..rules.validation import transition_violations
 from . import identity
 from .journal import Attempt
@@ -78,9 +75,9 @@ def adopted_already(cluster: ClusterRead) -> str:
     )
 
 
-def preview(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner) -> list[CheckFailure]:
-    cluster_id = str(inputs[FIELD])
-    if cluster_id == inputs.get(REPLACING_KEY):
+def preview(client: PostgresClient, spec: ClusterSpec, owner: Owner) -> list[CheckFailure]:
+    cluster_id = str(spec.adopt_existing_id)
+    if cluster_id == spec.stored.replacing:
         return []  # the cluster this replacement replaces: a new one is made, as the replacement's plan says
     cluster = find(client, cluster_id)
     if cluster is None:
@@ -95,11 +92,11 @@ def preview(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner) -> 
     if decided is Verdict.ADOPTED_ALREADY:
         warn(adopted_already(cluster))
         return []
-    current = described(cluster)
-    refused = refusals(current, inputs)
+    current = ClusterSpec.of(described(cluster))
+    refused = refusals(current, spec)
     if refused:
         return refused
-    changes = differences(current, inputs)
+    changes = differences(current, spec)
     listed = "; ".join(changes) if changes else "no setting"
     warn(
         f"adopting cluster {cluster.name!r} ({cluster_id}): `pulumi up` changes {listed}; and it resets "
@@ -109,26 +106,31 @@ def preview(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner) -> 
     return []
 
 
-def refusals(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[CheckFailure]:
+def refusals(current: ClusterSpec, spec: ClusterSpec) -> list[CheckFailure]:
     """What the service would refuse, or what cannot be undone without saying so, as check failures."""
-    found = transition_violations(current, inputs)
-    if current.get("backup_location") not in (None, inputs.get("backup_location")):
+    found = transition_violations(current.to_engine(), spec.to_engine())
+    if current.backup_location not in (None, spec.backup_location):
         found.append(
             rules.Violation(
                 "backup_location",
-                inputs.get("backup_location"),
-                f"differs from the adopted cluster's {current.get('backup_location')!r}, which the service "
+                spec.backup_location,
+                f"differs from the adopted cluster's {current.backup_location!r}, which the service "
                 "cannot change; adopt it with its own backup_location",
             )
         )
     return [CheckFailure(v.field, v.reason()) for v in found]
 
 
-def differences(current: Mapping[str, Any], inputs: Mapping[str, Any]) -> list[str]:
-    """`path current -> desired` for every setting the adoption's PUT changes."""
+def differences(current: ClusterSpec, spec: ClusterSpec) -> list[str]:
+    """`path current -> desired` for every setting the adoption's PUT changes (one not known yet at preview
+    may change it too)."""
     changes = []
-    for path in (f.input_path for f in fields.INPUT_FIELDS if not f.rule.secret):
-        now, wanted = get_path(current, path), get_path(inputs, path)
-        if wanted is not None and comparable(now, path) != comparable(wanted, path):
+    for (field, now), (_, wanted) in zip(current.api_fields(), spec.api_fields(), strict=True):
+        path = field.input_path
+        if field.rule.secret:
+            continue
+        if spec.is_unknown(path):
+            changes.append(f"{path} {now!r} -> (not known yet)")
+        elif wanted is not None and comparable(now, path) != comparable(wanted, path):
             changes.append(f"{path} {now!r} -> {wanted!r}")
     return changes

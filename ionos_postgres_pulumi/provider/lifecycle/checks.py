@@ -9,6 +9,7 @@ an unchanged stack asks the API nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,13 +19,12 @@ from ..api import ApiError, ConfigurationError, MissingCredentialsError, Postgre
 from ..api.models import BackupRead
 from ..config import CONFIG_TOKEN, StackConfig
 from ..engine import handover
-from ..engine.handover import CARRY_OVER_KEY, REPLACING_KEY
 from ..engine.internals import HIDDEN_INPUTS, INTERNALS, OLD_OUTPUTS
 from ..errors import ProviderError
 from ..progress import warn
-from ..rules.diffing import replaces_the_cluster
-from ..rules.inputs import in_place_restore_target, is_unknown
+from ..rules.diffing import replacement_reasons, replaces_the_cluster
 from ..rules.marks import Owner
+from ..rules.spec import CarryOver, ClusterSpec, Deployed
 from ..rules.timestamps import moment
 from ..rules.validation import is_major_upgrade
 from . import adopting, identity, replacing
@@ -33,21 +33,35 @@ from .clients import client_for
 from .journal import Attempt
 
 
-def service_failures(
-    inputs: dict[str, Any],
-    olds: Mapping[str, Any],
-    old_outputs: Mapping[str, Any],
-    urn: str,
-    config: StackConfig,
-) -> list[CheckFailure]:
+@dataclass(frozen=True)
+class Change:
+    """What a check compares: the new inputs, the old ones and the old outputs (None and empty for a new
+    resource), and whether the change makes a new cluster and why (the diff's own decision, which compares
+    the mappings: see `rules.diffing`)."""
+
+    spec: ClusterSpec
+    old: ClusterSpec | None
+    deployed: Deployed
+    replaces: bool
+    why: str = ""
+
+    @classmethod
+    def of(cls, inputs: Mapping[str, Any], olds: Mapping[str, Any], old_outputs: Mapping[str, Any]) -> Change:
+        replaces = bool(olds) and replaces_the_cluster(olds, inputs)
+        why = ", ".join(replacement_reasons(olds, inputs)) if replaces else ""
+        old = ClusterSpec.of(olds) if olds else None
+        return cls(ClusterSpec.of(inputs), old, Deployed.of(old_outputs), replaces, why)
+
+
+def service_failures(change: Change, urn: str, config: StackConfig) -> list[CheckFailure]:
     """What the service says about the inputs: its catalog, the backup to restore from, the cluster to adopt,
-    and the plan of a replacement (which rides in `inputs` to `create`, see `replacing`)."""
-    location, version, backup_location = (inputs.get(k) for k in ("location", "version", "backup_location"))
-    if not (isinstance(location, str) and isinstance(version, str) and isinstance(backup_location, str)):
+    and the plan of a replacement (which rides in the hidden inputs to `create`, see `replacing`)."""
+    spec = change.spec
+    if spec.location is None or spec.version is None or spec.backup_location is None:
         return []  # unknown during a preview: checked once known
     try:
-        with client_for(location, config) as client:
-            return _with_client(client, inputs, olds, old_outputs, urn)
+        with client_for(spec.location, config) as client:
+            return _with_client(client, change, urn)
     except MissingCredentialsError as exc:
         return [CheckFailure(CONFIG_TOKEN, str(exc))]
     except ApiError as exc:
@@ -58,31 +72,30 @@ def service_failures(
         raise ProviderError(f"could not check the inputs against the service: {exc}") from None
 
 
-def _with_client(
-    client: PostgresClient,
-    inputs: dict[str, Any],
-    olds: Mapping[str, Any],
-    old_outputs: Mapping[str, Any],
-    urn: str,
-) -> list[CheckFailure]:
-    failures = _against(fetch_catalog(client), client.region, inputs, olds)
-    failures += _restore_source_failures(client, inputs, str(inputs["location"]))
-    if olds and replaces_the_cluster(olds, inputs):
-        INTERNALS.require(f"replacing cluster {olds.get('name')!r}", OLD_OUTPUTS, HIDDEN_INPUTS)
-        found, carried = replacing.plan(client, olds, old_outputs, inputs)
+def _with_client(client: PostgresClient, change: Change, urn: str) -> list[CheckFailure]:
+    spec, old = change.spec, change.old
+    failures = _against(fetch_catalog(client), client.region, change)
+    failures += _restore_source_failures(client, spec, str(spec.location))
+    if old is not None and change.replaces:
+        INTERNALS.require(f"replacing cluster {old.name!r}", OLD_OUTPUTS, HIDDEN_INPUTS)
+        found, carried = replacing.plan(client, old, change.deployed, spec, change.why)
         handover.remember_plan(urn, carried)
         if carried is not None:
-            inputs[CARRY_OVER_KEY] = carried
+            spec.stored.carry_over = CarryOver.model_validate(carried)
         return failures + found
-    if olds:
-        return failures + _in_place_restore_failures(client, inputs, olds, old_outputs)
-    INTERNALS.require(f"creating cluster {inputs.get('name')!r}", HIDDEN_INPUTS)
-    handover.hand_over(inputs, urn)
-    owner = identity.owner_of_inputs(inputs)
-    failures += _identity_failures(client, inputs, owner, urn)
-    if inputs.get("adopt_existing_id"):
-        failures += adopting.preview(client, inputs, owner)
-    if in_place_restore_target(inputs):
+    if old is not None:
+        return failures + _in_place_restore_failures(client, spec, old, change.deployed)
+    INTERNALS.require(f"creating cluster {spec.name!r}", HIDDEN_INPUTS)
+    plan, replaced = handover.hand_over(urn)
+    if plan is not None:
+        spec.stored.carry_over = CarryOver.model_validate(plan)
+    if replaced is not None:
+        spec.stored.replacing = replaced
+    owner = identity.owner_of(spec)
+    failures += _identity_failures(client, spec, owner, urn)
+    if spec.adopt_existing_id:
+        failures += adopting.preview(client, spec, owner)
+    if spec.in_place_restore_target:
         warn(
             "restore_from_backup.recovery_target_datetime alone rewinds an existing cluster in place; "
             "this stack has no cluster yet, so nothing is restored when it gets one (a new cluster starts "
@@ -92,11 +105,12 @@ def _with_client(
 
 
 def _identity_failures(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, urn: str
+    client: PostgresClient, spec: ClusterSpec, owner: Owner, urn: str
 ) -> list[CheckFailure]:
     """What the region holds that this new resource must not take, or may continue (`identity`)."""
-    name = str(inputs["name"])
-    other = identity.NAMES.ask((client.base_url, client.region), name, urn, owner)
+    # A name not known yet (a preview) is asked for by no one and is no cluster's.
+    name = spec.name or ""
+    other = identity.NAMES.ask((client.base_url, client.region), name, urn, owner) if name else None
     if other is not None:
         reason = (
             f"{name!r} is also asked for in {client.region} by another resource of this program ({other}); "
@@ -104,11 +118,9 @@ def _identity_failures(
         )
         return [CheckFailure("name", reason)]
     attempts = identity.proven_attempts(client, owner)
-    adopted = _adopted_id(client, inputs, owner, attempts)
-    found = identity.REGIONS.survey(client, owner, name, attempts, {inputs.get(REPLACING_KEY), adopted})
-    refused = identity.refusal(
-        found, owner, name, client.region, inputs.get("allow_empty_replacement") is True
-    )
+    adopted = _adopted_id(client, spec, owner, attempts)
+    found = identity.REGIONS.survey(client, owner, name, attempts, {spec.stored.replacing, adopted})
+    refused = identity.refusal(found, owner, name, client.region, spec.allow_empty_replacement is True)
     if refused:
         return [CheckFailure("name", refused)]
     if found.best is not None:
@@ -120,11 +132,11 @@ def _identity_failures(
 
 
 def _adopted_id(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: list[Attempt]
+    client: PostgresClient, spec: ClusterSpec, owner: Owner, attempts: list[Attempt]
 ) -> str | None:
     """The cluster `adopt_existing_id` will adopt (as it is now: not one this resource adopted already)."""
-    wanted = inputs.get("adopt_existing_id")
-    if not isinstance(wanted, str) or wanted == inputs.get(REPLACING_KEY):
+    wanted = spec.adopt_existing_id
+    if wanted is None or wanted == spec.stored.replacing:
         return None
     cluster = adopting.find(client, wanted)
     if cluster is None or adopting.verdict(cluster, owner, attempts) is not adopting.Verdict.ADOPT:
@@ -132,11 +144,10 @@ def _adopted_id(
     return cluster.id
 
 
-def _against(
-    known: Catalog, region: str, inputs: Mapping[str, Any], olds: Mapping[str, Any]
-) -> list[CheckFailure]:
+def _against(known: Catalog, region: str, change: Change) -> list[CheckFailure]:
     """Version, upgrade path and backup location against what the service offers."""
-    version, backup_location = inputs["version"], inputs["backup_location"]
+    spec = change.spec
+    version, backup_location = str(spec.version), spec.backup_location
     failures = []
     offered = known.version(version)
     if offered is None:
@@ -148,14 +159,13 @@ def _against(
             f"version: PostgreSQL {version} is deprecated by the service; it can be upgraded to {targets} "
             "(set version and allow_major_version_upgrade=True)"
         )
-    old_version = olds.get("version")
-    if offered and is_major_upgrade(old_version, version) and inputs.get("allow_major_version_upgrade"):
+    old_version = change.old.version if change.old else None
+    if offered and is_major_upgrade(old_version, version) and spec.allow_major_version_upgrade:
         warn(
             f"version: {old_version!r} -> {version!r} is a major-version upgrade, and it cannot be undone "
             "(allow_major_version_upgrade is set)"
         )
-    old_version = olds.get("version")
-    if offered and isinstance(old_version, str) and not replaces_the_cluster(olds, inputs):
+    if offered and old_version is not None and not change.replaces:
         current = known.version(old_version)
         allowed = list(current.can_upgrade_to) if current else []
         violation = rules.upgrade_path_violation(old_version, version, allowed, "version")
@@ -168,13 +178,11 @@ def _against(
     return failures
 
 
-def _restore_source_failures(
-    client: PostgresClient, inputs: Mapping[str, Any], location: str
-) -> list[CheckFailure]:
+def _restore_source_failures(client: PostgresClient, spec: ClusterSpec, location: str) -> list[CheckFailure]:
     """A cluster made from a backup replaces the old one first: its backup must exist, before that."""
-    restore = inputs.get("restore_from_backup") or {}
-    source, when = restore.get("source_backup_id"), restore.get("recovery_target_datetime")
-    if not isinstance(source, str):
+    source = spec.source_backup_id
+    when = spec.restore_from_backup.recovery_target_datetime if spec.restore_from_backup else None
+    if source is None:
         return []
     field = "restore_from_backup.source_backup_id"
     try:
@@ -183,9 +191,9 @@ def _restore_source_failures(
         if exc.is_not_found:
             return [CheckFailure(field, f"{source!r} is not a backup in {location}")]
         raise ProviderError(f"could not check the backup to restore from: {exc}") from None
-    version, backup_version = inputs.get("version"), backup.properties.postgres_cluster_version
+    version, backup_version = spec.version, backup.properties.postgres_cluster_version
     if (
-        isinstance(version, str)
+        version is not None
         and backup_version
         and rules.major_version(version) != rules.major_version(str(backup_version))
     ):
@@ -194,7 +202,7 @@ def _restore_source_failures(
             f"not {version}: set version to {backup_version!r}"
         )
         return [CheckFailure(field, reason)]
-    if not isinstance(when, str) or is_unknown(when):
+    if when is None:
         return []
     if not covers(backup, rules.parse_timestamp(when)):
         reason = f"{when!r} is outside the recovery window of backup {source} ({window(backup)})"
@@ -215,11 +223,11 @@ def window(backup: BackupRead) -> str:
 
 
 def _in_place_restore_failures(
-    client: PostgresClient, inputs: Mapping[str, Any], olds: Mapping[str, Any], old_outputs: Mapping[str, Any]
+    client: PostgresClient, spec: ClusterSpec, old: ClusterSpec, deployed: Deployed
 ) -> list[CheckFailure]:
     """A new in-place restore time must be inside a backup of this cluster, and not in the future."""
-    target, cluster_id = in_place_restore_target(inputs), old_outputs.get("cluster_id")
-    if not target or target == in_place_restore_target(olds) or not isinstance(cluster_id, str):
+    target, cluster_id = spec.in_place_restore_target, deployed.cluster_id
+    if not target or target == old.in_place_restore_target or cluster_id is None:
         return []
     own = [b for b in client.list_backups(cluster_id=cluster_id) if b.properties.cluster_id == cluster_id]
     if any(covers(b, rules.parse_timestamp(target)) for b in own):

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..api import ApiError, PostgresClient
 from ..api.models import ClusterRead
-from ..engine.handover import CARRY_OVER_KEY, REPLACING_KEY
 from ..errors import ClusterGone, ProviderError, failed
 from ..progress import duration, report, warn
 from ..rules import payloads
-from ..rules.inputs import timeout_seconds
 from ..rules.marks import Mark, Owner
+from ..rules.spec import ClusterSpec
 from ..rules.timestamps import moment
 from . import adopting, deleting, identity, journal, updating, waiting
 from .journal import Attempt
@@ -60,14 +58,14 @@ class Discarded(ProviderError):
     """The cluster went FAILED for good and was deleted: nothing is left outside the state."""
 
 
-def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
-    owner = identity.owner_of_inputs(inputs)
-    place, name = (client.base_url, client.region), str(inputs["name"])
+def create(client: PostgresClient, spec: ClusterSpec) -> ClusterRead:
+    owner = identity.owner_of(spec)
+    place, name = (client.base_url, client.region), spec.cluster_name
     identity.NAMES.hold(place, name, owner)
     try:
         key = identity.journal_key(client, owner)
-        adopted = _adopt_if_asked(client, inputs, owner, key)
-        cluster = adopted if adopted is not None else _create(client, inputs, owner, key)
+        adopted = _adopt_if_asked(client, spec, owner, key)
+        cluster = adopted if adopted is not None else _create(client, spec, owner, key)
         journal.held(key, cluster.id)  # the engine has it now: an older note of it proves nothing more
         return cluster
     finally:
@@ -75,10 +73,10 @@ def create(client: PostgresClient, inputs: Mapping[str, Any]) -> ClusterRead:
         identity.REGIONS.changed(client)
 
 
-def _create(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> ClusterRead:
-    found = _find_or_post(client, inputs, owner, key)
+def _create(client: PostgresClient, spec: ClusterSpec, owner: Owner, key: str) -> ClusterRead:
+    found = _find_or_post(client, spec, owner, key)
     try:
-        cluster = _finish(client, found, inputs, owner, key)
+        cluster = _finish(client, found, spec, owner, key)
     except (Discarded, ClusterGone):
         journal.handed_over(key, found.attempt.attempt)  # nothing of it is left to prove
         raise
@@ -88,25 +86,23 @@ def _create(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key
     return cluster
 
 
-def _finish(
-    client: PostgresClient, found: Found, inputs: Mapping[str, Any], owner: Owner, key: str
-) -> ClusterRead:
+def _finish(client: PostgresClient, found: Found, spec: ClusterSpec, owner: Owner, key: str) -> ClusterRead:
     """Until the cluster made (or found) is AVAILABLE with the desired state, and alone."""
     cluster = waiting.until_available(
         client,
         found.cluster,
-        timeout_seconds(inputs, "create"),
+        spec.timeout_seconds("create"),
         Transition.CREATE,
         started=found.posted_at,
-        on_failed=lambda current: _discard_failed(client, current, inputs),
-        grace=waiting.FailedGrace(timeout_seconds(inputs, "failed")),
+        on_failed=lambda current: _discard_failed(client, current, spec),
+        grace=waiting.FailedGrace(spec.timeout_seconds("failed")),
     )
     if found.posted_at is None:
         # Made by an earlier attempt, perhaps with other inputs (a password cannot be read back to
         # compare): bring it to the desired state. The PUT is safe to repeat.
-        cluster = updating.apply(client, cluster, inputs, restore_to=None)
+        cluster = updating.apply(client, cluster, spec, restore_to=None)
     try:
-        _remove_leftovers(client, inputs, owner, key, keep=cluster)
+        _remove_leftovers(client, spec, owner, key, keep=cluster)
     except ApiError as exc:
         raise ProviderError(
             f"cluster {cluster.id} is AVAILABLE, but looking for leftovers of earlier attempts failed: {exc}"
@@ -114,15 +110,13 @@ def _finish(
     return cluster
 
 
-def _adopt_if_asked(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str
-) -> ClusterRead | None:
+def _adopt_if_asked(client: PostgresClient, spec: ClusterSpec, owner: Owner, key: str) -> ClusterRead | None:
     """The cluster `adopt_existing_id` names, adopted, when this resource is new to the stack; None when
     the create goes on as for a new cluster."""
-    adopt = inputs.get("adopt_existing_id")
+    adopt = spec.adopt_existing_id
     if not adopt:
         return None
-    if adopt == inputs.get(REPLACING_KEY):
+    if adopt == spec.stored.replacing:
         report(f"adopt_existing_id names cluster {adopt}, which this change replaces: a new cluster is made")
         return None
     existing = adopting.find(client, adopt)
@@ -135,20 +129,20 @@ def _adopt_if_asked(
         return None
     if isinstance(verdict, str):
         raise ProviderError(verdict)
-    return _adopt(client, existing, inputs, owner, key)
+    return _adopt(client, existing, spec, owner, key)
 
 
 def _adopt(
-    client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any], owner: Owner, key: str
+    client: PostgresClient, cluster: ClusterRead, spec: ClusterSpec, owner: Owner, key: str
 ) -> ClusterRead:
     """An adopted cluster is never deleted here, even FAILED: the desired state is applied to it, and a
     failure after that keeps it in the stack's state."""
-    attempt = _attempt(client, "adopted", str(inputs["name"]), cluster.id)
+    attempt = _attempt(client, "adopted", spec.cluster_name, cluster.id)
     journal.begin(key, attempt)
     report(f"adopting cluster {cluster.name!r} ({cluster.id}); its settings will follow the program")
     try:
-        cluster = waiting.until_settled(client, cluster.id, timeout_seconds(inputs, "create"))
-        cluster = updating.apply(client, cluster, inputs, None, mark=Mark(owner, "adopted", attempt.attempt))
+        cluster = waiting.until_settled(client, cluster.id, spec.timeout_seconds("create"))
+        cluster = updating.apply(client, cluster, spec, None, mark=Mark(owner, "adopted", attempt.attempt))
     except ProviderError as exc:
         raise ClusterKept(str(exc), cluster, key, attempt.attempt) from None
     journal.handed_over(key, attempt.attempt)
@@ -161,17 +155,17 @@ def _attempt(client: PostgresClient, origin: str, name: str, cluster_id: str | N
     return Attempt(secrets.token_hex(4), origin, name, now, now + settle, cluster_id)
 
 
-def _find_or_post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> Found:
+def _find_or_post(client: PostgresClient, spec: ClusterSpec, owner: Owner, key: str) -> Found:
     attempts = journal.attempts(key)
-    found = _sorted(client, inputs, owner, attempts)
+    found = _sorted(client, spec, owner, attempts)
     refused = identity.refusal(
-        found, owner, str(inputs["name"]), client.region, inputs.get("allow_empty_replacement") is True
+        found, owner, spec.cluster_name, client.region, spec.allow_empty_replacement is True
     )
     if refused:
         raise ProviderError(refused)
-    best = found.best or _await_an_unsettled_post(client, inputs, owner, attempts)
+    best = found.best or _await_an_unsettled_post(client, spec, owner, attempts)
     if best is None:
-        return _post(client, inputs, owner, key)
+        return _post(client, spec, owner, key)
     attempt = next(a for a in attempts if identity.proves([a], best))
     journal.made(key, attempt.attempt, best.id)
     report(
@@ -183,19 +177,17 @@ def _find_or_post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owne
 
 
 def _sorted(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: Sequence[Attempt]
+    client: PostgresClient, spec: ClusterSpec, owner: Owner, attempts: Sequence[Attempt]
 ) -> identity.Sorted:
     """The clusters of the wanted name and of the names earlier attempts used, looked up right before
     anything is sent (the check, just before, looked at the whole region)."""
-    names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+    names = dict.fromkeys([spec.cluster_name, *(a.name for a in attempts)])
     fresh = {c.id: c for name in names for c in client.list_clusters(name=name)}
-    return identity.sort_out(
-        fresh.values(), owner, str(inputs["name"]), attempts, {inputs.get(REPLACING_KEY)}
-    )
+    return identity.sort_out(fresh.values(), owner, spec.cluster_name, attempts, {spec.stored.replacing})
 
 
 def _await_an_unsettled_post(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, attempts: Sequence[Attempt]
+    client: PostgresClient, spec: ClusterSpec, owner: Owner, attempts: Sequence[Attempt]
 ) -> ClusterRead | None:
     """A POST of an earlier provider process on this machine got no answer: wait for what it may make."""
     unsettled = [a for a in attempts if a.cluster_id is None and a.settle_until > time.time()]
@@ -207,16 +199,16 @@ def _await_an_unsettled_post(
         f"be carried out; looking for it for up to {duration(latest.settle_until - time.time())} before "
         "creating one"
     )
-    return _look_until(client, inputs, owner, unsettled, latest.settle_until)
+    return _look_until(client, spec, owner, unsettled, latest.settle_until)
 
 
-def _carried_over(client: PostgresClient, inputs: Mapping[str, Any]) -> payloads.Restore | None:
+def _carried_over(client: PostgresClient, spec: ClusterSpec) -> payloads.Restore | None:
     """The backup a replacement restores from (see `replacing`), and the latest moment it can restore: once
     the old cluster is gone, its backup's window ends at the delete."""
-    plan = inputs.get(CARRY_OVER_KEY)
-    if not isinstance(plan, Mapping) or not plan.get("source_backup_id"):
+    plan = spec.stored.carry_over
+    if plan is None or not plan.source_backup_id:
         return None
-    backup_id = str(plan["source_backup_id"])
+    backup_id = plan.source_backup_id
     deadline = time.monotonic() + BACKUP_SETTLES_WITHIN
     while True:
         try:
@@ -232,22 +224,22 @@ def _carried_over(client: PostgresClient, inputs: Mapping[str, Any]) -> payloads
         time.sleep(1.0)  # the old cluster is deleted; its backup's window closes a moment later
     point = moment(latest)
     report(
-        f"creating cluster {inputs['name']!r} from backup {backup_id} of cluster {plan.get('from_cluster')}, "
+        f"creating cluster {spec.cluster_name!r} from backup {backup_id} of cluster {plan.from_cluster}, "
         f"restored to {point.isoformat() if point else 'its latest point'}: the data is carried over"
     )
     return payloads.Restore(backup_id, point)
 
 
-def _post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str) -> Found:
-    carried = _carried_over(client, inputs)
-    attempt = _attempt(client, "made", str(inputs["name"]))
+def _post(client: PostgresClient, spec: ClusterSpec, owner: Owner, key: str) -> Found:
+    carried = _carried_over(client, spec)
+    attempt = _attempt(client, "made", spec.cluster_name)
     journal.begin(key, attempt)
     posted_at = time.monotonic()
-    body = payloads.create_properties(inputs, Mark(owner, "made", attempt.attempt), carried)
+    body = payloads.create_properties(spec, Mark(owner, "made", attempt.attempt), carried)
     try:
         created = client.create_cluster(body)
     except ApiError as exc:
-        return _after_an_unclear_post(client, inputs, owner, key, attempt, exc, posted_at)
+        return _after_an_unclear_post(client, spec, owner, key, attempt, exc, posted_at)
     journal.made(key, attempt.attempt, created.id)
     report(f"creating cluster {created.name!r} ({created.id}) in {client.region}")
     return Found(created, attempt, time.monotonic())
@@ -255,7 +247,7 @@ def _post(client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: 
 
 def _after_an_unclear_post(
     client: PostgresClient,
-    inputs: Mapping[str, Any],
+    spec: ClusterSpec,
     owner: Owner,
     key: str,
     attempt: Attempt,
@@ -264,7 +256,7 @@ def _after_an_unclear_post(
 ) -> Found:
     if not error.outcome_unknown:
         journal.handed_over(key, attempt.attempt)  # the service said no: nothing was made
-        raise ProviderError(f"cluster {inputs['name']!r} was not created: {error}") from None
+        raise ProviderError(f"cluster {spec.cluster_name!r} was not created: {error}") from None
     settle = journal.settle_seconds(client.timeouts.read)
     if not error.answered:
         # Counted from now, not from the first try: the POST that got no answer may have been sent late
@@ -272,13 +264,13 @@ def _after_an_unclear_post(
         attempt = replace(attempt, settle_until=time.time() + settle)
         journal.begin(key, attempt)
     until = time.time() + (LOOK_AFTER_AN_ERROR if error.answered else settle)
-    found = _look_until(client, inputs, owner, [attempt], until)
+    found = _look_until(client, spec, owner, [attempt], until)
     if found is None and not error.answered:
-        raise _unsettled(inputs, client, error, settle) from None  # the note stays for the next run
+        raise _unsettled(spec, client, error, settle) from None  # the note stays for the next run
     if found is None:
         journal.handed_over(key, attempt.attempt)
         raise ProviderError(
-            f"cluster {inputs['name']!r} was not created: {error}; the service answered and no cluster of "
+            f"cluster {spec.cluster_name!r} was not created: {error}; the service answered and no cluster of "
             "this attempt appeared, so running `pulumi up` again is safe"
         ) from None
     journal.made(key, attempt.attempt, found.id)
@@ -288,7 +280,7 @@ def _after_an_unclear_post(
 
 def _look_until(
     client: PostgresClient,
-    inputs: Mapping[str, Any],
+    spec: ClusterSpec,
     owner: Owner,
     attempts: Sequence[Attempt],
     until: float,
@@ -296,20 +288,19 @@ def _look_until(
     """A cluster one of `attempts` made, looked for until the wall-clock time `until` (once at least)."""
     pause = 0.5
     while True:
-        names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+        names = dict.fromkeys([spec.cluster_name, *(a.name for a in attempts)])
         clusters = [c for name in names for c in client.list_clusters(name=name)]
-        found = identity.sort_out(clusters, owner, str(inputs["name"]), attempts).best
+        found = identity.sort_out(clusters, owner, spec.cluster_name, attempts).best
         if found is not None or time.time() >= until:
             return found
         time.sleep(max(0.05, min(pause, until - time.time())))
         pause = min(5.0, pause * 2)
 
 
-def _unsettled(
-    inputs: Mapping[str, Any], client: PostgresClient, error: ApiError, settle: float
-) -> ProviderError:
+def _unsettled(spec: ClusterSpec, client: PostgresClient, error: ApiError, settle: float) -> ProviderError:
+    name = spec.cluster_name
     return ProviderError(
-        f"the request to create cluster {inputs['name']!r} got no answer ({error}). For {duration(settle)} "
+        f"the request to create cluster {name!r} got no answer ({error}). For {duration(settle)} "
         f"no cluster of this attempt appeared in {client.region}, so the service most likely did not carry "
         "it out, but that cannot be ruled out: it may still appear. The attempt is noted on this machine: "
         "running `pulumi up` again here looks for it first (and waits for it a while longer), and continues "
@@ -322,16 +313,16 @@ def _ago(wall_time: float) -> str:
 
 
 def _remove_leftovers(
-    client: PostgresClient, inputs: Mapping[str, Any], owner: Owner, key: str, keep: ClusterRead
+    client: PostgresClient, spec: ClusterSpec, owner: Owner, key: str, keep: ClusterRead
 ) -> None:
     """Clusters of this resource's other noted attempts (a POST whose answer was lost that showed up late):
     proven never handed to any state, so nothing else can track them: removed. One that carries this
     resource's identity but no note of this machine (a create interrupted elsewhere, carried out late) is
     named, never deleted: a state may hold it."""
     attempts = [a for a in journal.attempts(key) if a.cluster_id != keep.id]
-    names = dict.fromkeys([str(inputs["name"]), *(a.name for a in attempts)])
+    names = dict.fromkeys([spec.cluster_name, *(a.name for a in attempts)])
     clusters = [c for name in names for c in client.list_clusters(name=name) if c.id != keep.id]
-    found = identity.sort_out(clusters, owner, str(inputs["name"]), attempts, {inputs.get(REPLACING_KEY)})
+    found = identity.sort_out(clusters, owner, spec.cluster_name, attempts, {spec.stored.replacing})
     for stranger in found.unproven:
         warn(
             f"{identity.describe(stranger)} also carries this resource's identity, made by an attempt this "
@@ -353,10 +344,10 @@ def _remove_leftovers(
         journal.handed_over(key, *(a.attempt for a in attempts if identity.proves([a], leftover)))
 
 
-def _discard_failed(client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any]) -> ProviderError:
+def _discard_failed(client: PostgresClient, cluster: ClusterRead, spec: ClusterSpec) -> ProviderError:
     """A create that ends FAILED leaves nothing behind outside the stack's state."""
     try:
-        deleting.delete_and_wait(client, cluster.id, timeout_seconds(inputs, "delete"))
+        deleting.delete_and_wait(client, cluster.id, spec.timeout_seconds("delete"))
     except ProviderError as exc:
         return ProviderError(
             f"cluster {cluster.name!r} ({cluster.id}) failed while provisioning: "

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..api import PostgresClient
 from ..api.models import ClusterRead
 from ..api.printable import printable
 from ..errors import ProviderError, made_by_whom
-from ..rules.inputs import owner_in
+from ..rules.inputs import OWNER_KEY
 from ..rules.marks import Mark, Owner, mark_of
+from ..rules.spec import ClusterSpec
 from . import journal
 from .journal import Attempt
 
@@ -184,21 +184,20 @@ def _moved(theirs: Owner | None, ours: Owner) -> bool:
     return a[:2] == b[:2] and a[-1:] == b[-1:]
 
 
-def held(client: PostgresClient, props: Mapping[str, Any], cluster_id: str) -> None:
-    """A state holds `cluster_id` for the resource these inputs or outputs belong to: this machine's notes
-    no longer prove that a create of the resource may take it (`journal.held`)."""
-    owner = owner_in(props)
-    if owner is not None:
-        journal.held(journal_key(client, owner), cluster_id)
+def held(client: PostgresClient, spec: ClusterSpec, cluster_id: str) -> None:
+    """A state holds `cluster_id` for the resource of these inputs (or outputs): this machine's notes no
+    longer prove that a create of the resource may take it (`journal.held`)."""
+    if spec.owner is not None:
+        journal.held(journal_key(client, spec.owner), cluster_id)
 
 
-def owner_of_inputs(inputs: Mapping[str, Any]) -> Owner:
-    owner = owner_in(inputs)
+def owner_of(spec: ClusterSpec) -> Owner:
+    owner = spec.owner
     if owner is None:
         raise ProviderError(
-            "this resource's identity (the hidden input `__owner` that PostgresV2Cluster sets) did not reach "
-            "the provider, so a cluster made now could not be told apart from anybody else's: declare the "
-            "cluster with PostgresV2Cluster (or PostgresCluster), with pulumi 3.235.0 or newer in the "
+            f"this resource's identity (the hidden input `{OWNER_KEY}` that PostgresV2Cluster sets) did not "
+            "reach the provider, so a cluster made now could not be told apart from anybody else's: declare "
+            "the cluster with PostgresV2Cluster (or PostgresCluster), with pulumi 3.235.0 or newer in the "
             "program's environment. Nothing was created"
         )
     return owner

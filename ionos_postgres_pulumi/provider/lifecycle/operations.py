@@ -24,8 +24,9 @@ from ..engine.server import concurrency
 from ..errors import ProviderError
 from ..progress import report
 from ..rules.diffing import decide
-from ..rules.inputs import ENGINE_PROTECTS_KEY, from_engine, timeout_seconds
+from ..rules.inputs import from_engine
 from ..rules.outputs import inputs_from_outputs, outputs
+from ..rules.spec import ClusterSpec
 from ..secret_filter import hidden
 from . import checks, creating, deleting, identity, journal, updating
 from .clients import after_a_rotation, client_for
@@ -71,37 +72,43 @@ def in_a_slot(call: Callable[P, R]) -> Callable[P, R]:
 def service_failures(
     inputs: dict[str, Any], olds: Mapping[str, Any], config: StackConfig
 ) -> list[CheckFailure]:
+    """The service's failures; the hidden inputs the checks set (a replacement's) go into `inputs`, which
+    the engine stores."""
     call = current_call()
-    old_outputs = call.old_outputs() if call is not None else {}
-    return checks.service_failures(inputs, olds, old_outputs, call.urn if call else "", config)
+    change = checks.Change.of(inputs, olds, call.old_outputs() if call is not None else {})
+    failures = checks.service_failures(change, call.urn if call else "", config)
+    inputs.update(change.spec.stored.to_engine())
+    return failures
 
 
 @reported("creating the cluster failed")
 @in_a_slot
 def create(props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any]]:
     inputs = from_engine(props)
-    INTERNALS.require(f"creating cluster {inputs.get('name')!r}", HIDDEN_INPUTS, PARTIAL_CREATE)
+    spec = ClusterSpec.of(inputs)
+    INTERNALS.require(f"creating cluster {spec.name!r}", HIDDEN_INPUTS, PARTIAL_CREATE)
     call = the_call("creating a cluster")
     try:
-        with client_for(inputs["location"], config) as client:
-            cluster = creating.create(client, inputs)
+        with client_for(spec.place, config) as client:
+            cluster = creating.create(client, spec)
     except creating.ClusterKept as kept:
-        raise _kept_in_the_state(kept, inputs, call) from None
-    report(f"cluster {inputs['name']!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
-    return cluster.id, outputs(cluster, inputs)
+        raise _kept_in_the_state(kept, inputs, spec, call) from None
+    report(f"cluster {spec.cluster_name!r} ({cluster.id}) is AVAILABLE at {cluster.metadata.dns_name}")
+    return cluster.id, outputs(cluster, spec)
 
 
 def _kept_in_the_state(
-    kept: creating.ClusterKept, inputs: dict[str, Any], call: EngineCall | None
+    kept: creating.ClusterKept, inputs: dict[str, Any], spec: ClusterSpec, call: EngineCall | None
 ) -> ProviderError:
-    """A create that failed after its cluster was made: the cluster goes into the state all the same."""
+    """A create that failed after its cluster was made: the cluster goes into the state all the same, with
+    the inputs as the engine sent them."""
     cluster = kept.cluster
     message = hidden(  # it reaches the engine in the partial-create result, past the server's filter
         f"{kept} Cluster {cluster.id} exists and is kept in the stack's state: the next `pulumi up` "
         "continues with it, and `pulumi destroy` deletes it",
         inputs,
     )
-    if fail_keeping(call, cluster.id, outputs(cluster, inputs), inputs, message):
+    if fail_keeping(call, cluster.id, outputs(cluster, spec), inputs, message):
         journal.handed_over(kept.key, kept.attempt)
         journal.held(kept.key, cluster.id)
         return ProviderError(message)
@@ -116,8 +123,8 @@ def _kept_in_the_state(
 @in_a_slot
 def read(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> tuple[str, dict[str, Any], Any]:
     """The cluster as it is now; ("", {}, None) when it is gone (or going)."""
-    old = from_engine(props)
-    with client_for(old["location"], config) as client:
+    old = ClusterSpec.from_engine(props)
+    with client_for(old.place, config) as client:
         try:
             cluster = client.get_cluster(cluster_id)
         except ApiError as exc:
@@ -137,27 +144,29 @@ def update(
     cluster_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], config: StackConfig
 ) -> dict[str, Any]:
     inputs = from_engine(news)
-    plan = updating.UpdatePlan.of(decide(from_engine(olds), inputs), inputs)
-    with client_for(inputs["location"], config) as client:
-        identity.held(client, inputs, cluster_id)
-        cluster = updating.update(client, cluster_id, inputs, plan)
-    return outputs(cluster, inputs)
+    spec = ClusterSpec.of(inputs)
+    plan = updating.UpdatePlan.of(decide(from_engine(olds), inputs), spec)
+    with client_for(spec.place, config) as client:
+        identity.held(client, spec, cluster_id)
+        cluster = updating.update(client, cluster_id, spec, plan)
+    return outputs(cluster, spec)
 
 
 @reported("deleting the cluster failed")
 @in_a_slot
 def delete(cluster_id: str, props: Mapping[str, Any], config: StackConfig) -> None:
-    if props.get("deletion_protection") is True and props.get(ENGINE_PROTECTS_KEY) is not True:
-        raise ProviderError(_protected(cluster_id, props, current_call()))  # the engine does not guard it
-    with client_for(props["location"], config) as client:
-        identity.held(client, props, cluster_id)  # a state held it: no note proves it any longer
+    old = ClusterSpec.from_engine(props)
+    if old.deletion_protection is True and old.stored.engine_protects is not True:
+        raise ProviderError(_protected(cluster_id, old, current_call()))  # the engine does not guard it
+    with client_for(old.place, config) as client:
+        identity.held(client, old, cluster_id)  # a state held it: no note proves it any longer
         try:
-            deleting.delete_and_wait(client, cluster_id, timeout_seconds(props, "delete"))
+            deleting.delete_and_wait(client, cluster_id, old.timeout_seconds("delete"))
         finally:
             identity.REGIONS.changed(client)
 
 
-def _protected(cluster_id: str, props: Mapping[str, Any], call: EngineCall | None) -> str:
+def _protected(cluster_id: str, old: ClusterSpec, call: EngineCall | None) -> str:
     """Advice that, followed, deletes this cluster and nothing else: `pulumi up --target` changes this
     resource only (a plain `pulumi up` would create again what this destroy deleted already)."""
     urn = (
@@ -166,7 +175,7 @@ def _protected(cluster_id: str, props: Mapping[str, Any], call: EngineCall | Non
         else "<this resource's URN, from `pulumi stack --show-urns`>"
     )
     return (
-        f"cluster {props.get('name')!r} ({cluster_id}) has deletion_protection on, so it was not deleted. To "
+        f"cluster {old.name!r} ({cluster_id}) has deletion_protection on, so it was not deleted. To "
         "delete it, turn the protection off for this resource alone: with the resource in the program and "
         f"deletion_protection=False, run `pulumi up --target '{urn}'`; then run the destroy (or the removal) "
         "again"

@@ -18,7 +18,6 @@ finds its cluster gone and its backup inactive, and restores from that backup al
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
@@ -30,8 +29,7 @@ from ..api.regions import normalize_region
 from ..api.rules import major_version, storage_shrink_violation
 from ..errors import made_by_whom
 from ..progress import warn
-from ..rules.diffing import replacement_reasons
-from ..rules.inputs import get_path
+from ..rules.spec import ClusterSpec, Deployed
 from ..rules.timestamps import moment
 from .waiting import read_or_gone
 
@@ -39,30 +37,31 @@ WAL_GRACE = "about five minutes"
 
 
 def plan(
-    client: PostgresClient, olds: Mapping[str, Any], old_outputs: Mapping[str, Any], inputs: Mapping[str, Any]
+    client: PostgresClient, old: ClusterSpec, deployed: Deployed, spec: ClusterSpec, why: str
 ) -> tuple[list[CheckFailure], dict[str, Any] | None]:
-    """Whether the replacement may go ahead, and how the data gets to the new cluster (None: it does not)."""
-    name = str(old_outputs.get("name") or olds.get("name"))
-    old_id = str(old_outputs.get("cluster_id") or "")
-    why = ", ".join(replacement_reasons(olds, inputs))
-    if old_outputs.get("deletion_protection") is True or olds.get("deletion_protection") is True:
-        return [_protected(name, old_id, why, turned_off=inputs.get("deletion_protection") is False)], None
-    failures = _name_taken(client, inputs, old_id)
-    if inputs.get("allow_empty_replacement") is True:
+    """Whether the replacement may go ahead (`why`: what makes it), and how the data gets to the new cluster
+    (None: it does not)."""
+    name = str(deployed.name or old.name)
+    old_id = deployed.cluster_id or ""
+    if deployed.deletion_protection is True or old.deletion_protection is True:
+        return [_protected(name, old_id, why, turned_off=spec.deletion_protection is False)], None
+    failures = _name_taken(client, spec, old_id)
+    if spec.allow_empty_replacement is True:
         warn(
             f"cluster {name!r} ({old_id or 'not made yet'}) is replaced because {why}, and "
             "allow_empty_replacement is set: the new cluster starts EMPTY; the old one and its data are "
             "deleted (its backups stay, and can restore it into another cluster)"
         )
         return failures, None
-    source = (inputs.get("restore_from_backup") or {}).get("source_backup_id")
-    if source:
+    source = spec.source_backup_id
+    if source or spec.is_unknown("restore_from_backup.source_backup_id"):
         warn(
-            f"cluster {name!r} is replaced because {why}: the new cluster is made from backup {source}, as "
+            f"cluster {name!r} is replaced because {why}: the new cluster is made from backup "
+            f"{source or '(not known yet)'}, as "
             "restore_from_backup says; the old cluster's own data is not carried over"
         )
         return failures, None
-    carried = _carry_over(client, olds, inputs, old_id, name, why)
+    carried = _carry_over(client, old, spec, old_id, name, why)
     if isinstance(carried, CheckFailure):
         return [*failures, carried], None
     return failures, None if failures else carried
@@ -70,21 +69,21 @@ def plan(
 
 def _carry_over(
     client: PostgresClient,
-    olds: Mapping[str, Any],
-    inputs: Mapping[str, Any],
+    old: ClusterSpec,
+    spec: ClusterSpec,
     old_id: str,
     name: str,
     why: str,
 ) -> dict[str, Any] | CheckFailure:
     if not old_id:
         return _cannot(name, why, "the stack's state does not say which cluster is the old one")
-    old_region = normalize_region(str(olds.get("location")))
+    old_region = normalize_region(str(old.location))
     if old_region != client.region:
         return _cannot(name, why, f"its backups live in {old_region}, not in {client.region}")
     backup, still_running = _backup_of(client, old_id)
     if backup is None:
         return _cannot(name, why, f"cluster {old_id} has no backup yet that can restore it")
-    misfit = _misfit(backup, olds, inputs)
+    misfit = _misfit(backup, old, spec)
     if misfit:
         return _cannot(name, why, misfit)
     point = (
@@ -102,19 +101,17 @@ def _carry_over(
     return {"source_backup_id": backup.id, "from_cluster": old_id}
 
 
-def _misfit(backup: BackupRead, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> str | None:
+def _misfit(backup: BackupRead, old: ClusterSpec, spec: ClusterSpec) -> str | None:
     """Why the new cluster cannot be made from the old one's backup (its version, a smaller disk), if so."""
     backup_version = str(backup.properties.postgres_cluster_version or "")
-    new_version = str(inputs.get("version"))
+    new_version = str(spec.version)
     if major_version(backup_version) != major_version(new_version):
         return (
             f"its backup is of PostgreSQL {backup_version} and the new cluster would run {new_version}; a "
             "backup is restored into its own major version. Change the version in a `pulumi up` of its own "
             "first (an in-place upgrade), then make this change"
         )
-    shrink = storage_shrink_violation(
-        get_path(olds, "instances.storage_size"), get_path(inputs, "instances.storage_size"), "storage"
-    )
+    shrink = storage_shrink_violation(old.storage_size, spec.storage_size, "storage")
     return f"the new cluster's storage {shrink.reason()}, and must hold the old data" if shrink else None
 
 
@@ -129,10 +126,10 @@ def _backup_of(client: PostgresClient, cluster_id: str) -> tuple[BackupRead | No
     return (max(ended, key=lambda pair: pair[0])[1] if ended else None), False
 
 
-def _name_taken(client: PostgresClient, inputs: Mapping[str, Any], old_id: str) -> list[CheckFailure]:
+def _name_taken(client: PostgresClient, spec: ClusterSpec, old_id: str) -> list[CheckFailure]:
     """The new cluster's name must be free once the old cluster is gone."""
-    name = inputs.get("name")
-    if not isinstance(name, str):
+    name = spec.name
+    if name is None:
         return []
     others = [
         c

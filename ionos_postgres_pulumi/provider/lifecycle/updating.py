@@ -12,9 +12,7 @@ out (the restore mark that PUT writes, see `rules.marks`) before it sends anythi
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..api import ApiError, PostgresClient
 from ..api.models import ClusterRead
@@ -22,9 +20,9 @@ from ..errors import ProviderError, failed, gone, reason_given
 from ..progress import duration, report
 from ..rules import payloads
 from ..rules.diffing import Decision
-from ..rules.inputs import in_place_restore_target, owner_in, timeout_seconds
 from ..rules.marks import Mark, kept_mark, restored_to
 from ..rules.payloads import restore_moment
+from ..rules.spec import ClusterSpec
 from . import journal, waiting
 from .waiting import BUSY, Transition
 
@@ -42,21 +40,19 @@ class UpdatePlan:
     restore_only: bool = False  # the restore is all that changed
 
     @classmethod
-    def of(cls, decision: Decision, inputs: Mapping[str, Any]) -> UpdatePlan:
-        restore_to = in_place_restore_target(inputs) if decision.in_place_restore else None
+    def of(cls, decision: Decision, spec: ClusterSpec) -> UpdatePlan:
+        restore_to = spec.in_place_restore_target if decision.in_place_restore else None
         only = decision.changed == ["restore_from_backup"] and not decision.repair
         return cls(decision.touches_the_cluster, restore_to, only)
 
 
-def update(
-    client: PostgresClient, cluster_id: str, inputs: Mapping[str, Any], plan: UpdatePlan
-) -> ClusterRead:
+def update(client: PostgresClient, cluster_id: str, spec: ClusterSpec, plan: UpdatePlan) -> ClusterRead:
     """The update timeout covers the whole update: waiting until the cluster accepts it, and applying it."""
-    deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
+    deadline = waiting.deadline_in(spec.timeout_seconds("update"))
     cluster = waiting.until_settled(client, cluster_id, deadline - time.monotonic())
     restore_to, sends_a_put = plan.restore_to, plan.sends_a_put
     if cluster.state == "FAILED":
-        cluster = _after_the_grace(client, cluster, inputs, deadline)
+        cluster = _after_the_grace(client, cluster, spec, deadline)
         if cluster.state == "FAILED" and not sends_a_put and not restore_to:
             raise ProviderError(
                 f"{failed(cluster, 'and stayed FAILED for the grace period (timeouts.failed)')}. Nothing "
@@ -69,7 +65,7 @@ def update(
         restore_to, sends_a_put = None, sends_a_put and not plan.restore_only
     if not sends_a_put:
         return cluster  # provider settings only, or a restore carried out before: no change to send
-    return apply(client, cluster, inputs, restore_to, deadline)
+    return apply(client, cluster, spec, restore_to, deadline)
 
 
 class _StillFailed(ProviderError):
@@ -79,11 +75,11 @@ class _StillFailed(ProviderError):
 
 
 def _after_the_grace(
-    client: PostgresClient, cluster: ClusterRead, inputs: Mapping[str, Any], deadline: float
+    client: PostgresClient, cluster: ClusterRead, spec: ClusterSpec, deadline: float
 ) -> ClusterRead:
     """A FAILED cluster, given the grace period to recover (a create that failed partway, kept in the state,
     may still be on its way): AVAILABLE once it does, or as FAILED as it stayed."""
-    grace = waiting.FailedGrace(timeout_seconds(inputs, "failed"))
+    grace = waiting.FailedGrace(spec.timeout_seconds("failed"))
     try:
         return waiting.until_available(
             client, cluster, waiting.left(deadline), Transition.SETTLE, grace=grace, on_failed=_StillFailed
@@ -145,7 +141,7 @@ def _restored_already(cluster: ClusterRead, restore_to: str) -> bool:
 def apply(
     client: PostgresClient,
     before: ClusterRead,
-    inputs: Mapping[str, Any],
+    spec: ClusterSpec,
     restore_to: str | None,
     deadline: float | None = None,
     mark: Mark | None = None,
@@ -153,25 +149,25 @@ def apply(
     """PUT the whole desired cluster and wait until the change is done, by `deadline` (default: the
     update timeout from now). The cluster keeps its mark's origin (`mark` to write another: an adoption)."""
     if deadline is None:
-        deadline = waiting.deadline_in(timeout_seconds(inputs, "update"))
-    mark = mark or kept_mark(before.properties.description, owner_in(inputs))
-    answer, before = _put(client, before, inputs, restore_to, deadline, mark)
+        deadline = waiting.deadline_in(spec.timeout_seconds("update"))
+    mark = mark or kept_mark(before.properties.description, spec.owner)
+    answer, before = _put(client, before, spec, restore_to, deadline, mark)
     report(f"applying the change to cluster {before.name!r} ({before.id})")
     transition = Transition.RESTORE if restore_to else Transition.UPDATE
-    grace = waiting.FailedGrace(timeout_seconds(inputs, "failed"))
+    grace = waiting.FailedGrace(spec.timeout_seconds("failed"))
     return _until_applied(client, before, answer, transition, deadline, grace)
 
 
 def _put(
     client: PostgresClient,
     before: ClusterRead,
-    inputs: Mapping[str, Any],
+    spec: ClusterSpec,
     restore_to: str | None,
     deadline: float,
     mark: Mark | None,
 ) -> tuple[ClusterRead, ClusterRead]:
     """The PUT's answer, and the cluster as it was just before the PUT that was accepted."""
-    desired = payloads.ensure_properties(inputs, mark, restore_to)
+    desired = payloads.ensure_properties(spec, mark, restore_to)
     key = _restore_key(client, before.id, restore_to) if restore_to else None
     while True:
         if key:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.regions import is_region, normalize_region
-from ..engine.handover import CARRY_OVER_KEY
 from .inputs import (
+    CARRY_OVER_KEY,
     KNOWN_INPUTS,
     OWNER_KEY,
     PROVIDER_ONLY,

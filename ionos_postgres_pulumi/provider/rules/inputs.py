@@ -59,6 +59,10 @@ OWNER_KEY = "__owner"
 # own advice says. Without it (a value known only later), the provider's delete refuses by itself.
 ENGINE_PROTECTS_KEY = "__engine_protects"
 HIDDEN_KEPT = (OWNER_KEY, ENGINE_PROTECTS_KEY)  # hidden inputs the outputs keep too
+# Set by a replacement's second check (`engine.handover`): the plan that carries the old cluster's data over,
+# and the cluster being replaced, which the new resource's create must never take for its own.
+CARRY_OVER_KEY = "__carry_over"
+REPLACING_KEY = "__replacing"
 
 _DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 LONGEST_TIMEOUT = 30 * 24 * 3600
@@ -120,11 +124,6 @@ def parse_duration(text: Any) -> int:
     return seconds
 
 
-def timeout_seconds(inputs: Mapping[str, Any], operation: str) -> int:
-    timeouts = inputs.get("timeouts") or {}
-    return parse_duration(timeouts.get(operation) or DEFAULT_TIMEOUTS[operation])
-
-
 def from_engine(props: Mapping[str, Any]) -> dict[str, Any]:
     """Properties as the engine sent them, without `__provider` and with whole numbers as ints again.
 
@@ -158,12 +157,3 @@ def normalize(news: Mapping[str, Any]) -> dict[str, Any]:
             if timeouts.get(key) is None:
                 timeouts[key] = default
     return inputs
-
-
-def in_place_restore_target(inputs: Mapping[str, Any]) -> str | None:
-    """The time an in-place restore goes back to: `recovery_target_datetime` without a source backup."""
-    restore = inputs.get("restore_from_backup")
-    if not isinstance(restore, Mapping) or restore.get("source_backup_id"):
-        return None
-    when = restore.get("recovery_target_datetime")
-    return when if isinstance(when, str) else None

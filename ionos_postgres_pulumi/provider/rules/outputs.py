@@ -11,6 +11,7 @@ from ...limits import POSTGRES_PORT
 from . import fields
 from .inputs import HIDDEN_KEPT, KNOWN_INPUTS, NOT_API_FIELDS, get_path, set_path
 from .marks import without_marks
+from .spec import ClusterSpec, Credentials
 
 if TYPE_CHECKING:
     from ..api import models
@@ -54,16 +55,18 @@ def encodable(value: Any) -> Any:
     return value
 
 
-def outputs(cluster: models.ClusterRead, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def outputs(cluster: models.ClusterRead, spec: ClusterSpec) -> dict[str, Any]:
     outs = described(cluster)
     # The API never returns the password, and location, restore and provider settings are ours alone.
+    given = spec.credentials or Credentials()
     credentials = outs.setdefault("credentials", {})
-    for key in ("username", "database"):
-        credentials.setdefault(key, get_path(inputs, f"credentials.{key}"))
-    credentials["password"] = get_path(inputs, "credentials.password")
+    credentials.setdefault("username", given.username)
+    credentials.setdefault("database", given.database)
+    credentials["password"] = given.revealed_password()
+    inputs = spec.to_engine()
     for key in (*NOT_API_FIELDS, *HIDDEN_KEPT):  # what a later diff and delete read
         if inputs.get(key) is not None:
-            outs[key] = copy.deepcopy(inputs[key])
+            outs[key] = inputs[key]
     username, password, database = (credentials.get(key) for key in ("username", "password", "database"))
     outs["connection_uri"] = connection_uri(username, password, outs["dns_name"], database)
     return outs

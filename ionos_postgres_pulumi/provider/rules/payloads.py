@@ -6,15 +6,14 @@ owner's mark rides in the description (see `rules.marks`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..api import models, rules
-from . import fields
-from .inputs import get_path, in_place_restore_target, set_path
+from .inputs import set_path
 from .marks import Mark, with_marks
+from .spec import ClusterSpec
 
 
 def restore_moment(text: str) -> str:
@@ -22,10 +21,9 @@ def restore_moment(text: str) -> str:
     return rules.parse_timestamp(text).isoformat().replace("+00:00", "Z")
 
 
-def _wire_properties(inputs: Mapping[str, Any], restored: str | None, mark: Mark | None) -> dict[str, Any]:
+def _wire_properties(spec: ClusterSpec, restored: str | None, mark: Mark | None) -> dict[str, Any]:
     wire: dict[str, Any] = {}
-    for field in fields.INPUT_FIELDS:
-        value = get_path(inputs, field.input_path)
+    for field, value in spec.api_fields():
         if value is not None:
             set_path(wire, field.rule.api_path, value)
     wire["description"] = with_marks(wire.get("description"), mark, restored)
@@ -43,15 +41,15 @@ class Restore:
 
 
 def create_properties(
-    inputs: Mapping[str, Any], mark: Mark | None, carried: Restore | None = None
+    spec: ClusterSpec, mark: Mark | None, carried: Restore | None = None
 ) -> models.ClusterCreateProperties:
     """The cluster to create, marked as this attempt's (`mark`); `carried`: the backup a replacement carries
     the old cluster's data over from."""
-    wire = _wire_properties(inputs, None, mark)
-    restore = inputs.get("restore_from_backup") or {}
-    if restore.get("source_backup_id"):
-        when = restore.get("recovery_target_datetime")
-        carried = Restore(restore["source_backup_id"], rules.parse_timestamp(when) if when else None)
+    wire = _wire_properties(spec, None, mark)
+    restore = spec.restore_from_backup
+    if restore is not None and restore.source_backup_id:
+        when = restore.recovery_target_datetime
+        carried = Restore(restore.source_backup_id, rules.parse_timestamp(when) if when else None)
     if carried is not None:
         wire["restoreFromBackup"] = {"sourceBackupId": carried.backup_id}
         if carried.moment is not None:
@@ -60,12 +58,12 @@ def create_properties(
 
 
 def ensure_properties(
-    inputs: Mapping[str, Any], mark: Mark | None, restore_to: str | None = None
+    spec: ClusterSpec, mark: Mark | None, restore_to: str | None = None
 ) -> models.ClusterProperties:
     """The full desired cluster for a PUT, credentials included, with the owner's `mark`; an in-place restore
     when asked. The mark of the inputs' in-place restore goes with every PUT, so that a later PUT keeps it."""
-    target = in_place_restore_target(inputs)
-    wire = _wire_properties(inputs, restore_moment(target) if target else None, mark)
+    target = spec.in_place_restore_target
+    wire = _wire_properties(spec, restore_moment(target) if target else None, mark)
     if restore_to:
         wire["restoreFromBackup"] = {"recoveryTargetDatetime": rules.parse_timestamp(restore_to)}
     return models.ClusterProperties.model_validate(wire)
