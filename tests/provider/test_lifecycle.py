@@ -380,6 +380,25 @@ def test_check_and_diff_handle_unknowns(provider: ProviderProcess, emu: RunningE
     assert diff.replaces == ["backup_location"]
 
 
+def test_a_name_an_adoption_or_a_restore_unknown_at_preview_is_judged_once_known(
+    provider: ProviderProcess, emu: RunningEmulator
+) -> None:
+    """Values computed from other new resources: the check neither claims nor looks up what it cannot see
+    yet (no name claimed under the sentinel's text, no cluster fetched by it), and a restore unknown as a
+    whole ends in no exception; a replacement of a held cluster by an unknown restore is still judged."""
+    cluster_id, outs, inputs = create(provider)
+    emu.admin.clear_requests()
+    another = {"__owner": owner("shop/staging/other-db"), "name": "other-db"}
+    for unknown in ({"name": UNKNOWN}, {"adopt_existing_id": UNKNOWN}, {"restore_from_backup": UNKNOWN}):
+        assert provider.check({}, cluster_inputs(**{**another, **unknown})).failures == [], unknown
+    assert not [r for r in emu.admin.requests() if UNKNOWN in r["path"] or "Unknown" in r["path"]]
+    changed = provider.check(inputs, cluster_inputs(restore_from_backup=UNKNOWN), old_outputs=outs)
+    assert changed.failures == []
+    diff = provider.diff(cluster_id, outs, changed.inputs)
+    assert diff.replaces == ["restore_from_backup"]
+    assert mutating(emu) == []
+
+
 def test_credentials_come_from_the_environment_too(emu: RunningEmulator) -> None:
     with ProviderProcess(env={"IONOS_TOKEN": emu.token, "IONOS_API_URL": emu.api_url}) as process:
         process.configure({})

@@ -175,7 +175,7 @@ def disruptions(olds: Mapping[str, Any], news: Mapping[str, Any], decision: Deci
             "can cause failovers"
         )
     if decision.in_place_restore:
-        when = (news.get("restore_from_backup") or {}).get("recovery_target_datetime")
+        when = get_path(news, "restore_from_backup.recovery_target_datetime")
         said.append(
             f"restore_from_backup rewinds the cluster in place to {when}: every write after that moment is "
             "lost"
@@ -233,8 +233,11 @@ def replacement_reasons(olds: Mapping[str, Any], news: Mapping[str, Any]) -> lis
     for key in ("location", "backup_location"):
         if comparable(olds.get(key), key) != comparable(news.get(key), key):
             reasons.append(f"{key} changes ({olds.get(key)!r} -> {news.get(key)!r})")
-    source = (news.get("restore_from_backup") or {}).get("source_backup_id")
-    if source and source != (olds.get("restore_from_backup") or {}).get("source_backup_id"):
+    # get_path: a restore unknown as a whole at preview is no mapping yet
+    source = get_path(news, "restore_from_backup.source_backup_id")
+    if is_unknown(source):
+        reasons.append("restore_from_backup is not known yet (known at `pulumi up`, and judged then)")
+    elif source and source != get_path(olds, "restore_from_backup.source_backup_id"):
         reasons.append(f"restore_from_backup.source_backup_id is new ({source})")
     return reasons or ["its inputs say so"]
 
