@@ -135,8 +135,8 @@ class ClusterInputs:
     import dynamic resources). The preview lists what `pulumi up` will change on it."""
     deletion_protection: pulumi.Input[bool] | None = None
     """While true, the cluster is never deleted: not by `pulumi destroy`, not when it leaves the program, not
-    by a change that replaces it; turn it off with an update first (default false).
-    PostgresCluster's default: true."""
+    by a change that replaces it; turn it off with an update first, or lift the engine's protection with
+    `pulumi state unprotect` (default false). PostgresCluster's default: true."""
     allow_major_version_upgrade: pulumi.Input[bool] | None = None
     """Let a change of `version` upgrade the cluster to a newer major version, which cannot be undone
     (default false: a version raise is refused at preview)."""
