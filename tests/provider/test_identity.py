@@ -60,6 +60,10 @@ def test_a_cluster_no_note_proves_is_refused_unless_an_empty_one_is_asked_for() 
     assert (
         "`pulumi up --replace`" in said and "another stack holds it" in said and "delete it by hand" in said
     )
+    # a cluster a state let go of keeps its data: adopting comes first, deleting only where nobody had it
+    assert "`pulumi state delete`, `retain_on_delete` or `pulumi stack rm`" in said
+    adopt_first = said.index("adopt it with adopt_existing_id, which keeps its data")
+    assert adopt_first < said.index("delete it by hand")
     assert identity.refusal(found, OURS, "orders-db", "de-fra", allow_empty=True) is None
     assert identity.sort_out([unproven], OURS, "orders-db", [], {unproven.id}).unproven == []  # replaced
 

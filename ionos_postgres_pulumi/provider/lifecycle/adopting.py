@@ -63,8 +63,9 @@ def verdict(cluster: ClusterRead, owner: Owner, attempts: Sequence[Attempt]) -> 
         f"cluster {cluster.id} carries this resource's own mark ({printable(mark.owner)}), and nothing on "
         "this machine "
         "shows that no state holds it: if this stack's state holds it (a forced replacement, a taint), the "
-        "engine would delete it once the create took it. Nothing was changed. If no state holds it (a "
-        f"create interrupted on another machine), {identity.RELEASE}"
+        "engine would delete it once the create took it. Nothing was changed. If no state holds it any "
+        "longer (a create interrupted on another machine; or `pulumi state delete`, `retain_on_delete` or "
+        f"`pulumi stack rm` left it), {identity.RELEASE}"
     )
 
 

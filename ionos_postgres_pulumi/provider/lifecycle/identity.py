@@ -157,17 +157,18 @@ def not_proven(cluster: ClusterRead, region: str) -> str:
         "backup_location), which carries it over; or set allow_empty_replacement=True for an EMPTY new "
         "cluster (its backups stay). If another stack holds it (a stack renamed away from this stack's "
         "name: its clusters keep their marks until its next `pulumi up`), run `pulumi up` in that stack "
-        "first, then give this cluster a name of its own. If no state holds it (a create interrupted on "
-        f"another machine), {RELEASE}"
+        "first, then give this cluster a name of its own. If no state holds it any longer (a create "
+        "interrupted on another machine; or `pulumi state delete`, `retain_on_delete` or `pulumi stack rm` "
+        f"left it), {RELEASE}"
     )
 
 
 # Taking a cluster that carries a resource's own mark, where nothing proves that no state holds it, is the
 # user's decision, made where the provider cannot mistake it for a forced replacement: in the description.
 RELEASE = (
-    "delete it by hand (no stack ever had it; the next `pulumi up` makes it again), or remove the "
-    "`[managed by pulumi: ...]` mark from its description (in the console, or with a PUT of the cluster) "
-    "and adopt it with adopt_existing_id"
+    "remove the `[managed by pulumi: ...]` mark from its description (in the console, or with a PUT of the "
+    "cluster) and adopt it with adopt_existing_id, which keeps its data; only where no stack ever had it (an "
+    "interrupted create, so nothing is in it), delete it by hand instead: the next `pulumi up` makes it again"
 )
 
 
