@@ -340,7 +340,9 @@ def new_names(world: World, model: StackModel, said: str) -> str | None:
 def whose_it_is(world: World, model: StackModel, said: str) -> str | None:
     """A cluster with this resource's identity that nothing proves: the message names three cases and their
     ways; the model knows which case holds, and takes its way."""
-    cluster_id = next(iter(re.findall(r"cluster ([0-9a-f-]{36})", said)), None)
+    # the cluster the refusal is about, not another the output names (a warning that an adopted id is gone)
+    named = re.search(r"cluster ([0-9a-f-]{36})(?: \([^)]*\))?(?: in \S+)? carries this resource's", said)
+    cluster_id = named.group(1) if named else None
     holders = world.holdings().get(cluster_id or "", [])
     name = model.handle.name
     if any(holder == name for holder, *_ in holders):  # this stack's: undo the forced replacement
