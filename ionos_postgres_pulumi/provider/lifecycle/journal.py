@@ -5,7 +5,8 @@ Two kinds of note:
 - **Attempts** of a resource to make (or adopt) its cluster. An attempt gets a random id, written into the
   cluster's mark by its POST (or adoption PUT) and noted here first, with the cluster's id once it is known.
   The note goes when the engine has the cluster: the create returned it, or its partial-create result put it
-  in the state. A note that stays is the proof that a cluster carrying it was made by this resource and
+  in the state; and when a state is seen holding it (an adoption, a refresh, an update or a delete: `held`).
+  A note that stays is the proof that a cluster carrying it in its mark was made by this resource and
   never handed to any state (`pulumi up` killed, a POST whose answer was lost): the next create continues
   it, instead of making another or taking one it cannot vouch for (`identity`).
 - **Requests whose outcome is unknown** (`note`, `unsettled`): an in-place restore's PUT whose answer was
