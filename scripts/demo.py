@@ -115,7 +115,7 @@ def start_emulator() -> dict[str, Any]:
 
 def launch_emulator(real_postgres: bool) -> subprocess.Popen[bytes]:
     log = open(DEMO / "emulator.log", "a")  # noqa: SIM115 - the emulator outlives this script
-    token = private_file(DEMO / "emulator-token", secrets.token_urlsafe(24))
+    token = private_file(DEMO / "emulator-token", "emu" + secrets.token_urlsafe(24))  # no leading "-"
     command = [
         sys.executable,
         "-m",

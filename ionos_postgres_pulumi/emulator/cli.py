@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 from .app import EmulatorConfig, build_server
 from .pace import Paces
 from .server import EmulatorServer, serve_in_thread
-from .settings import DEFAULT_IDLE_TIMEOUT, token_problem
+from .settings import DEFAULT_IDLE_TIMEOUT, new_token, token_problem
 
 ENV_TOKEN = "IONOS_EMULATOR_TOKEN"  # noqa: S105 - the name of a variable
 
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     token = args.token or os.environ.get(ENV_TOKEN)
     generated = token is None and not args.any_token
     if generated:
-        token = secrets.token_urlsafe(24)
+        token = new_token()
     if token is not None and (problem := token_problem(token)):
         print(f"ionos-pg-emulator: the token (--token or ${ENV_TOKEN}) {problem}", file=sys.stderr)
         return 2

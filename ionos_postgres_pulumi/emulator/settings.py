@@ -4,9 +4,16 @@ service's quirks to imitate, the default region and how long a connection may id
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass, field
 
 DEFAULT_IDLE_TIMEOUT = 30.0  # seconds
+
+
+def new_token(nbytes: int = 24) -> str:
+    """A random token that never starts with `-`: typed after a command (`pulumi config set --secret
+    ionos:token "$IONOS_TOKEN"`), such a value reads as an option, and the command fails."""
+    return "emu" + secrets.token_urlsafe(nbytes)
 
 
 def token_problem(token: str) -> str | None:

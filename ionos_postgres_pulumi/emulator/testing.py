@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -30,6 +29,7 @@ from .admin_client import EmulatorAdmin
 from .app import EmulatorConfig, build_server
 from .backend import Backend
 from .server import EmulatorServer, serve_in_thread
+from .settings import new_token
 
 
 @dataclass
@@ -79,7 +79,7 @@ class RunningEmulator:
 @contextlib.contextmanager
 def emulator_thread(backend: Backend | None = None, **settings: Any) -> Iterator[RunningEmulator]:
     """An emulator on a free loopback port, served by threads of this process."""
-    token = settings.pop("token", None) or secrets.token_urlsafe(16)
+    token = settings.pop("token", None) or new_token(16)
     required = None if settings.get("any_token") else token
     config = EmulatorConfig(port=0, token=required, **settings)
     server = build_server(config, backend)
@@ -100,7 +100,7 @@ def start_process(
     timeout: float = 20,
 ) -> RunningEmulator:
     """`ionos-pg-emulator` as a child process; returns once it answers."""
-    token = token or secrets.token_urlsafe(16)
+    token = token or new_token(16)
     info_file = Path(tempfile.mkdtemp(prefix="emulator-info-")) / "info.json"
     args = [
         sys.executable,

@@ -239,3 +239,12 @@ def test_the_emulator_refuses_to_start_with_a_token_no_header_can_carry(tmp_path
     )
     assert started.returncode == 2
     assert "visible ASCII" in started.stderr and "Traceback" not in started.stderr
+
+
+def test_a_token_the_emulator_makes_never_reads_as_an_option() -> None:
+    """Found by CI: a token starting with `-` made the walkthrough's `pulumi config set --secret ionos:token
+    "$IONOS_TOKEN"` fail (unknown shorthand flag)."""
+    from ionos_postgres_pulumi.emulator.settings import new_token, token_problem
+
+    made = [new_token(16) for _ in range(2000)]
+    assert not [t for t in made if t.startswith("-") or token_problem(t)]
