@@ -31,6 +31,7 @@ from pulumi import automation as auto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ionos_postgres_pulumi.emulator.installations import installed_servers
+from ionos_postgres_pulumi.emulator.settings import new_token
 from ionos_postgres_pulumi.emulator.testing import stop_postgres_servers
 from scripts.pulumi_project import REPO, Engine
 
@@ -115,7 +116,7 @@ def start_emulator() -> dict[str, Any]:
 
 def launch_emulator(real_postgres: bool) -> subprocess.Popen[bytes]:
     log = open(DEMO / "emulator.log", "a")  # noqa: SIM115 - the emulator outlives this script
-    token = private_file(DEMO / "emulator-token", "emu" + secrets.token_urlsafe(24))  # no leading "-"
+    token = private_file(DEMO / "emulator-token", new_token())
     command = [
         sys.executable,
         "-m",

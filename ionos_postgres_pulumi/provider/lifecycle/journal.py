@@ -127,7 +127,10 @@ def held(key: str, cluster_id: str) -> None:
     path = _attempts_file(key)
     if path is not None:
         with _lock:
-            _write(path, [a for a in _read(path) if a.cluster_id != cluster_id])
+            noted = _read(path)
+            kept = [a for a in noted if a.cluster_id != cluster_id]
+            if len(kept) != len(noted):  # a refresh of every cluster writes nothing when nothing goes
+                _write(path, kept)
 
 
 def note(key: str, settle_seconds: float) -> None:

@@ -63,10 +63,9 @@ def outputs(cluster: models.ClusterRead, spec: ClusterSpec) -> dict[str, Any]:
     credentials.setdefault("username", given.username)
     credentials.setdefault("database", given.database)
     credentials["password"] = given.revealed_password()
-    inputs = spec.to_engine()
-    for key in (*NOT_API_FIELDS, *HIDDEN_KEPT):  # what a later diff and delete read
-        if inputs.get(key) is not None:
-            outs[key] = inputs[key]
+    # what a later diff and delete read (no password among them: it is not dumped)
+    outs.update(spec.model_dump(include=set(NOT_API_FIELDS), exclude_none=True))
+    outs.update((k, v) for k, v in spec.stored.to_engine().items() if k in HIDDEN_KEPT)
     username, password, database = (credentials.get(key) for key in ("username", "password", "database"))
     outs["connection_uri"] = connection_uri(username, password, outs["dns_name"], database)
     return outs
